@@ -1,0 +1,305 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	// Registers the "sqlite" database/sql driver.
+	_ "modernc.org/sqlite"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// Store is a store.Store backed by one SQLite file. It is safe for
+// concurrent use, also by several Stores in one or more processes that share
+// the file.
+type Store struct {
+	write *sql.DB // one connection; transactions BEGIN IMMEDIATE
+	read  *sql.DB // read-only connections
+	log   *slog.Logger
+	now   func() time.Time
+	stmts readStmts
+}
+
+// readStmts are the reads on the request path, prepared once on the read
+// pool (database/sql prepares them again on each connection as needed).
+type readStmts struct {
+	getUser, getClient, getRefreshToken, getFamily, accessTokenRevoked *sql.Stmt
+}
+
+func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&r.getUser, `SELECT ` + userColumns + ` FROM users WHERE username = ?`},
+		{&r.getClient, `SELECT ` + clientColumns + ` FROM clients WHERE id = ?`},
+		{&r.getRefreshToken, getRefreshTokenQuery},
+		{&r.getFamily, `SELECT ` + familyColumns + ` FROM refresh_families WHERE id = ?`},
+		{&r.accessTokenRevoked, `SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = ?`},
+	} {
+		st, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return err
+		}
+		*p.stmt = st
+	}
+	return nil
+}
+
+func (r *readStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{r.getUser, r.getClient, r.getRefreshToken, r.getFamily, r.accessTokenRevoked} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type options struct {
+	logger      *slog.Logger
+	clock       func() time.Time
+	busyTimeout time.Duration
+	readConns   int
+}
+
+// Option configures Open.
+type Option func(*options)
+
+// WithLogger sets the logger; by default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) { o.logger = l }
+}
+
+// WithClock sets the clock used for the times the store records itself: when
+// a migration was applied, and when DeleteUser or DeleteClient revoked a
+// refresh family. The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.clock = now }
+}
+
+// WithBusyTimeout sets how long an operation waits for a lock held by
+// another process before it fails. The default is 5 seconds.
+func WithBusyTimeout(d time.Duration) Option {
+	return func(o *options) { o.busyTimeout = d }
+}
+
+// WithReadConns sets the maximum number of read connections. The default
+// is 4.
+func WithReadConns(n int) Option {
+	return func(o *options) { o.readConns = n }
+}
+
+// Open opens the SQLite database at path, creating it and its parent
+// directory (mode 0700) if they are missing, and applies pending schema
+// migrations. The file is created with mode 0600, as it holds private keys
+// and password hashes, and an existing file that group or others can access
+// is restricted to 0600.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{
+		clock:       time.Now,
+		busyTimeout: 5 * time.Second,
+		readConns:   4,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.readConns < 1 {
+		o.readConns = 1
+	}
+	if o.busyTimeout < 0 {
+		o.busyTimeout = 0
+	}
+	if path == "" {
+		return nil, errors.New("sqlite: open: empty path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	if err := prepareFile(abs, o.logger); err != nil {
+		return nil, err
+	}
+
+	busyMS := strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)
+	common := url.Values{}
+	common.Set("_busy_timeout", busyMS)
+	common.Set("_foreign_keys", "1")
+	common.Set("_defensive", "1")
+	common.Set("_dqs", "0")
+
+	wq := cloneValues(common)
+	wq.Set("_synchronous", "NORMAL")
+	wq.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite", dsn(abs, wq))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	// A single write connection: writers of this process queue in
+	// database/sql instead of spinning on the file lock.
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+
+	// The write connection switches the file to WAL before any read
+	// connection opens it.
+	if err := enableWAL(ctx, write, o.busyTimeout); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+
+	rq := cloneValues(common)
+	rq.Set("_query_only", "1")
+	read, err := sql.Open("sqlite", dsn(abs, rq))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	read.SetMaxOpenConns(o.readConns)
+	read.SetMaxIdleConns(o.readConns)
+	read.SetConnMaxLifetime(0)
+	read.SetConnMaxIdleTime(5 * time.Minute)
+
+	s := &Store{write: write, read: read, log: o.logger, now: o.clock}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.stmts.prepare(ctx, read); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open: prepare: %w", err)
+	}
+	return s, nil
+}
+
+// enableWAL switches the database to WAL mode, which is persistent. The
+// switch needs an exclusive lock, and SQLite reports a competing opener's
+// lock as SQLITE_BUSY without waiting, so it is retried until the busy
+// timeout.
+func enableWAL(ctx context.Context, db *sql.DB, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	delay := time.Millisecond
+	for {
+		var mode string
+		err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		if err == nil {
+			if !strings.EqualFold(mode, "wal") {
+				return fmt.Errorf("enable WAL: journal mode is %q", mode)
+			}
+			return nil
+		}
+		if !isBusy(err) || time.Now().Add(delay).After(deadline) {
+			return fmt.Errorf("enable WAL: %w", err)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("enable WAL: %w", ctx.Err())
+		case <-t.C:
+		}
+		delay = min(2*delay, 50*time.Millisecond)
+	}
+}
+
+// prepareFile creates the parent directory and the database file with
+// private permissions, and restricts an existing file that is not private.
+func prepareFile(path string, log *slog.Logger) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("sqlite: create directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: create database file: %w", err)
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("database file was accessible to other users; restricting it to the owner",
+			"path", path, "mode", fi.Mode().Perm().String())
+		err = f.Chmod(0o600)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: database file: %w", err)
+	}
+	return nil
+}
+
+// dsn builds a file: URI, so that any character in the path is escaped and
+// cannot be read as a query parameter.
+func dsn(path string, q url.Values) string {
+	p := filepath.ToSlash(path)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // Windows drive letters
+	}
+	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
+	return u.String()
+}
+
+func cloneValues(v url.Values) url.Values {
+	c := make(url.Values, len(v))
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	return c
+}
+
+// Ping reports whether both connection pools can reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	if err := s.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database. Calls in progress finish first.
+func (s *Store) Close() error {
+	return errors.Join(s.stmts.close(), s.read.Close(), s.write.Close())
+}
+
+// inWriteTx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it
+// if fn returns nil. The transaction is rolled back if fn fails or panics.
+// fn must not call methods of s that write: the single write connection is
+// in use.
+func (s *Store) inWriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

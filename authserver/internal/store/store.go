@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+)
+
+// Errors every backend returns for the same conditions, so callers can test
+// them with errors.Is regardless of the backend.
+var (
+	// ErrNotFound: no record with that key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrAlreadyExists: the key (or, for users and clients, the subject it
+	// would take) is already in use.
+	ErrAlreadyExists = errors.New("store: already exists")
+	// ErrTokenReused: a refresh token was presented after it had already
+	// been rotated, or its family was revoked. The backend has revoked the
+	// whole family by the time it returns this error.
+	ErrTokenReused = errors.New("store: refresh token reused")
+)
+
+// User is an end user who obtains tokens with the password grant.
+//
+// Username is the normalised login name and the "sub" of the user's access
+// tokens. Users and clients share one subject namespace: no user may have a
+// client's ID as name and vice versa, so a client_credentials token can never
+// be mistaken for a user's.
+type User struct {
+	Username     string
+	Email        string
+	FullName     string
+	PasswordHash []byte   // bcrypt
+	Scopes       []string // scopes the user may be granted; empty means no restriction
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Client is an OAuth2 client.
+type Client struct {
+	ID         string
+	SecretHash []byte   // SHA-256 of the secret; nil for public clients
+	Grants     []string // allowed grant types: password, client_credentials, refresh_token
+	Scopes     []string // scopes the client may request
+	Audience   []string // default audience of its access tokens
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Public reports whether the client has no secret.
+func (c Client) Public() bool { return len(c.SecretHash) == 0 }
+
+// RefreshFamily is one grant: the chain of refresh tokens that descend, by
+// rotation, from one password grant. Revoking the family revokes every
+// refresh token in it and deactivates the access tokens issued under it
+// (they carry the family ID as "sid").
+type RefreshFamily struct {
+	ID        string
+	ClientID  string
+	Subject   string
+	CreatedAt time.Time
+	ExpiresAt time.Time // absolute expiry of every token in the family
+	RevokedAt time.Time // zero while active
+}
+
+// Revoked reports whether the family has been revoked.
+func (f RefreshFamily) Revoked() bool { return !f.RevokedAt.IsZero() }
+
+// RefreshToken is one refresh token. Only a hash of the token value is kept.
+type RefreshToken struct {
+	ID        string // hex SHA-256 of the token value
+	FamilyID  string
+	ClientID  string
+	Subject   string
+	Scopes    []string
+	Audience  []string
+	CreatedAt time.Time
+	ExpiresAt time.Time // idle expiry of this token; never after the family's
+	UsedAt    time.Time // when it was rotated; zero while unused
+}
+
+// SigningKey is an asymmetric key pair the server signs access tokens with.
+//
+// Keys are never updated: the active key is the newest whose ActivatesAt has
+// passed, an older key is retired when its successor activates, and it stays
+// published until every token it signed has expired. All of that is derived
+// from the set of keys, so rotation is a single insert.
+type SigningKey struct {
+	ID          string // "kid"
+	Algorithm   string // RS256, ES256 or EdDSA
+	PrivateKey  []byte // PKCS#8 DER
+	CreatedAt   time.Time
+	ActivatesAt time.Time // published from CreatedAt, signs from ActivatesAt
+}
+
+// Store is the contract every backend fulfils. Methods are safe for
+// concurrent use by several goroutines and several processes sharing the
+// same database.
+type Store interface {
+	// CreateUser adds u; ErrAlreadyExists if the username is taken by a user
+	// or a client.
+	CreateUser(ctx context.Context, u User) error
+	// GetUser returns the user with that (normalised) name.
+	GetUser(ctx context.Context, username string) (User, error)
+	// ListUsers returns all users ordered by name.
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser applies update to the stored user inside one transaction.
+	// Username and CreatedAt cannot change. If update returns an error,
+	// UpdateUser returns it and nothing changes. update may run while other
+	// writers wait: it must be quick and must not call the store.
+	UpdateUser(ctx context.Context, username string, update func(User) (User, error)) error
+	// DeleteUser removes the user and revokes all its refresh families;
+	// ErrNotFound if there is no such user.
+	DeleteUser(ctx context.Context, username string) error
+
+	// CreateClient adds c; ErrAlreadyExists if the ID is taken by a client
+	// or a user.
+	CreateClient(ctx context.Context, c Client) error
+	GetClient(ctx context.Context, id string) (Client, error)
+	// ListClients returns all clients ordered by ID.
+	ListClients(ctx context.Context) ([]Client, error)
+	// UpdateClient applies update to the stored client inside one
+	// transaction, as UpdateUser does. ID and CreatedAt cannot change.
+	UpdateClient(ctx context.Context, id string, update func(Client) (Client, error)) error
+	// DeleteClient removes the client and revokes all its refresh families
+	// (those issued to it); ErrNotFound if there is no such client.
+	DeleteClient(ctx context.Context, id string) error
+
+	// CreateRefreshToken starts family f with its first token t.
+	CreateRefreshToken(ctx context.Context, f RefreshFamily, t RefreshToken) error
+	// GetRefreshToken returns the token with that ID and its family.
+	GetRefreshToken(ctx context.Context, id string) (RefreshToken, RefreshFamily, error)
+	// RotateRefreshToken atomically marks token oldID used at now and adds
+	// next to the same family. If oldID was already used or its family is
+	// revoked, it revokes the family and returns ErrTokenReused; of any
+	// number of concurrent rotations of one token, at most one succeeds.
+	// The family is revoked at now, unless it already was. ErrNotFound if
+	// there is no token oldID. On any error next is not stored.
+	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next RefreshToken) error
+	// GetRefreshFamily returns a family by ID.
+	GetRefreshFamily(ctx context.Context, id string) (RefreshFamily, error)
+	// RevokeRefreshFamily revokes a family at now; revoking twice is not an
+	// error and keeps the first RevokedAt. ErrNotFound if there is no such
+	// family.
+	RevokeRefreshFamily(ctx context.Context, id string, now time.Time) error
+	// RevokeUserRefreshFamilies revokes every family of a user (whose
+	// Subject is username) that is not revoked yet.
+	RevokeUserRefreshFamilies(ctx context.Context, username string, now time.Time) error
+
+	// RevokeAccessToken records that the access token with that "jti" is
+	// revoked until expiresAt; recording it twice is not an error and keeps
+	// the later expiry.
+	RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error
+	// AccessTokenRevoked reports whether the token with that "jti" was revoked.
+	AccessTokenRevoked(ctx context.Context, jti string) (bool, error)
+
+	// CreateSigningKey adds a key; ErrAlreadyExists for a duplicate ID.
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// ListSigningKeys returns every key ordered by ActivatesAt, then ID.
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// DeleteSigningKey removes a key; ErrNotFound if there is no such key.
+	DeleteSigningKey(ctx context.Context, id string) error
+
+	// DeleteExpired removes refresh tokens and families whose absolute
+	// expiry is before now and revocation records past their token's
+	// expiry. It returns how many records it removed.
+	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+
+	// Ping reports whether the backend can serve requests.
+	Ping(ctx context.Context) error
+	// Close releases the backend's resources.
+	Close() error
+}
+
+// RefreshTokenID is the stored identifier of a refresh token value: the hex
+// SHA-256 of it. The value itself is never stored.
+func RefreshTokenID(value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return hex.EncodeToString(sum[:])
+}

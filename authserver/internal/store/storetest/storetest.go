@@ -1,0 +1,186 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store"
+)
+
+// base is the fixed time every test derives its times from. It has
+// nanoseconds and a zone other than UTC, so that a backend must keep the
+// instant exactly; tests compare times with time.Time.Equal.
+var base = time.Date(2031, time.March, 4, 5, 6, 7, 123456789, time.FixedZone("UTC+5:30", 5*3600+30*60))
+
+// at returns base plus d.
+func at(d time.Duration) time.Time { return base.Add(d) }
+
+// errTest is returned by updaters that refuse an update.
+var errTest = errors.New("storetest: update refused")
+
+// Run runs the conformance suite. newStore must return a new, empty store
+// for each call and arrange, with t.Cleanup, for it to be closed.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s store.Store)
+	}{
+		{"Ping", testPing},
+
+		{"UserRoundTrip", testUserRoundTrip},
+		{"UserZeroValues", testUserZeroValues},
+		{"UserNotFound", testUserNotFound},
+		{"UserAlreadyExists", testUserAlreadyExists},
+		{"ListUsers", testListUsers},
+		{"UpdateUser", testUpdateUser},
+		{"UpdateUserError", testUpdateUserError},
+		{"UpdateUserKeepsKey", testUpdateUserKeepsKey},
+		{"DeleteUser", testDeleteUser},
+
+		{"ClientRoundTrip", testClientRoundTrip},
+		{"PublicClient", testPublicClient},
+		{"ClientNotFound", testClientNotFound},
+		{"ClientAlreadyExists", testClientAlreadyExists},
+		{"ListClients", testListClients},
+		{"UpdateClient", testUpdateClient},
+		{"UpdateClientError", testUpdateClientError},
+		{"UpdateClientKeepsKey", testUpdateClientKeepsKey},
+		{"DeleteClient", testDeleteClient},
+
+		{"SubjectNamespace", testSubjectNamespace},
+		{"SubjectFreedByDelete", testSubjectFreedByDelete},
+
+		{"RefreshTokenRoundTrip", testRefreshTokenRoundTrip},
+		{"RefreshTokenAlreadyExists", testRefreshTokenAlreadyExists},
+		{"RefreshNotFound", testRefreshNotFound},
+		{"RotateRefreshToken", testRotateRefreshToken},
+		{"RotateReusedToken", testRotateReusedToken},
+		{"RotateInRevokedFamily", testRotateInRevokedFamily},
+		{"RotateDuplicateNext", testRotateDuplicateNext},
+		{"RevokeRefreshFamily", testRevokeRefreshFamily},
+		{"RevokeUserRefreshFamilies", testRevokeUserRefreshFamilies},
+		{"DeleteUserRevokesFamilies", testDeleteUserRevokesFamilies},
+		{"DeleteClientRevokesFamilies", testDeleteClientRevokesFamilies},
+
+		{"RevokeAccessToken", testRevokeAccessToken},
+
+		{"SigningKeys", testSigningKeys},
+		{"SigningKeyAlreadyExists", testSigningKeyAlreadyExists},
+		{"DeleteSigningKey", testDeleteSigningKey},
+
+		{"DeleteExpired", testDeleteExpired},
+		{"DeleteExpiredMany", testDeleteExpiredMany},
+
+		{"ConcurrentRotation", testConcurrentRotation},
+		{"ConcurrentUpdateUser", testConcurrentUpdateUser},
+		{"ConcurrentUpdateClient", testConcurrentUpdateClient},
+		{"ConcurrentSubjectClaims", testConcurrentSubjectClaims},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.run(t, newStore(t))
+		})
+	}
+}
+
+func testPing(t *testing.T, s store.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}
+
+// wantErr fails t unless err matches target.
+func wantErr(t *testing.T, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("%s: got error %v, want %v", what, err, target)
+	}
+}
+
+// must fails t on err.
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// The normalisers put values in the form a backend returns: times in UTC
+// without monotonic reading, empty lists and byte slices as nil. Backends
+// may return either form for empty lists; the suite compares after
+// normalising both sides.
+
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func normList(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+func normBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func normUser(u store.User) store.User {
+	u.PasswordHash = normBytes(u.PasswordHash)
+	u.Scopes = normList(u.Scopes)
+	u.CreatedAt, u.UpdatedAt = normTime(u.CreatedAt), normTime(u.UpdatedAt)
+	return u
+}
+
+func normClient(c store.Client) store.Client {
+	c.SecretHash = normBytes(c.SecretHash)
+	c.Grants, c.Scopes, c.Audience = normList(c.Grants), normList(c.Scopes), normList(c.Audience)
+	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
+	return c
+}
+
+func normFamily(f store.RefreshFamily) store.RefreshFamily {
+	f.CreatedAt, f.ExpiresAt, f.RevokedAt = normTime(f.CreatedAt), normTime(f.ExpiresAt), normTime(f.RevokedAt)
+	return f
+}
+
+func normToken(r store.RefreshToken) store.RefreshToken {
+	r.Scopes, r.Audience = normList(r.Scopes), normList(r.Audience)
+	r.CreatedAt, r.ExpiresAt, r.UsedAt = normTime(r.CreatedAt), normTime(r.ExpiresAt), normTime(r.UsedAt)
+	return r
+}
+
+func normKey(k store.SigningKey) store.SigningKey {
+	k.PrivateKey = normBytes(k.PrivateKey)
+	k.CreatedAt, k.ActivatesAt = normTime(k.CreatedAt), normTime(k.ActivatesAt)
+	return k
+}
+
+// equal fails t unless got equals want after normalising both with norm.
+func equal[T any](t *testing.T, what string, got, want T, norm func(T) T) {
+	t.Helper()
+	if g, w := norm(got), norm(want); !reflect.DeepEqual(g, w) {
+		t.Fatalf("%s:\n got  %+v\n want %+v", what, g, w)
+	}
+}
+
+// sameTime fails t unless got and want are the same instant (both zero
+// counts as the same).
+func sameTime(t *testing.T, what string, got, want time.Time) {
+	t.Helper()
+	if !got.Equal(want) {
+		t.Fatalf("%s: got %v, want %v", what, got, want)
+	}
+}
+
+// ctx is a shorthand for the test's context.
+func ctx(t *testing.T) context.Context { return t.Context() }
