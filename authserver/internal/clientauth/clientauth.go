@@ -1,0 +1,145 @@
+package clientauth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
+	"github.com/fastsafe/fastsafe/authserver/internal/secret"
+	"github.com/fastsafe/fastsafe/authserver/internal/store"
+)
+
+// Authentication methods, named as in RFC 8414 metadata.
+const (
+	MethodBasic = "client_secret_basic"
+	MethodPost  = "client_secret_post"
+	MethodNone  = "none"
+)
+
+// maxIDLen bounds a client ID; longer ones cannot exist and are refused
+// before any lookup.
+const maxIDLen = 256
+
+// Credentials are what a request presented to identify its client.
+type Credentials struct {
+	ID     string
+	Secret string
+	Method string
+}
+
+// Extract reads the client's credentials from the Authorization header and
+// the parsed form. It does not check them. A request may use one method
+// only; a form client_id may accompany Basic credentials if it names the
+// same client.
+func Extract(r *http.Request, form url.Values) (Credentials, error) {
+	auths := r.Header.Values("Authorization")
+	switch len(auths) {
+	case 0:
+		id := form.Get("client_id")
+		if id == "" {
+			return Credentials{}, oautherr.InvalidClient("client authentication is required")
+		}
+		if sec := form.Get("client_secret"); sec != "" {
+			return Credentials{ID: id, Secret: sec, Method: MethodPost}, nil
+		}
+		return Credentials{ID: id, Method: MethodNone}, nil
+	case 1:
+	default:
+		return Credentials{}, oautherr.InvalidRequest("more than one Authorization header")
+	}
+	scheme, payload, _ := strings.Cut(auths[0], " ")
+	if !strings.EqualFold(scheme, "Basic") {
+		return Credentials{}, oautherr.InvalidClient("unsupported client authentication scheme; use Basic or client_secret_post")
+	}
+	id, sec, err := decodeBasic(strings.TrimSpace(payload))
+	if err != nil {
+		return Credentials{}, err
+	}
+	if form.Get("client_secret") != "" {
+		return Credentials{}, oautherr.InvalidRequest("client credentials sent both in the Authorization header and in the body")
+	}
+	if fid := form.Get("client_id"); fid != "" && fid != id {
+		return Credentials{}, oautherr.InvalidRequest("client_id in the body does not match the Authorization header")
+	}
+	return Credentials{ID: id, Secret: sec, Method: MethodBasic}, nil
+}
+
+// decodeBasic decodes "Basic" credentials: base64 of
+// form-urlencoded(id) ":" form-urlencoded(secret) (RFC 6749 §2.3.1).
+func decodeBasic(payload string) (id, sec string, err error) {
+	malformed := oautherr.InvalidClient("malformed Basic credentials")
+	raw, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil {
+		return "", "", malformed
+	}
+	encID, encSecret, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return "", "", malformed
+	}
+	if id, err = url.QueryUnescape(encID); err != nil || id == "" {
+		return "", "", malformed
+	}
+	if sec, err = url.QueryUnescape(encSecret); err != nil {
+		return "", "", malformed
+	}
+	return id, sec, nil
+}
+
+// ClientGetter is the part of the store the authenticator reads.
+type ClientGetter interface {
+	GetClient(ctx context.Context, id string) (store.Client, error)
+}
+
+// Authenticator checks presented credentials against stored clients.
+type Authenticator struct {
+	clients ClientGetter
+	dummy   []byte
+}
+
+// New returns an Authenticator reading clients from clients.
+func New(clients ClientGetter) *Authenticator {
+	return &Authenticator{clients: clients, dummy: secret.Hash("no client has this secret")}
+}
+
+// Authenticate extracts and checks the request's client credentials. A
+// public client authenticates with its ID alone (and may present an empty
+// Basic secret); it is refused when confidentialOnly is set. Every failure
+// looks the same to the caller: invalid_client.
+func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, form url.Values, confidentialOnly bool) (store.Client, error) {
+	creds, err := Extract(r, form)
+	if err != nil {
+		return store.Client{}, err
+	}
+	return a.Check(ctx, creds, confidentialOnly)
+}
+
+// Check verifies creds against the stored client.
+func (a *Authenticator) Check(ctx context.Context, creds Credentials, confidentialOnly bool) (store.Client, error) {
+	failed := oautherr.InvalidClient("client authentication failed")
+	if len(creds.ID) > maxIDLen {
+		secret.Equal(a.dummy, creds.Secret)
+		return store.Client{}, failed
+	}
+	c, err := a.clients.GetClient(ctx, creds.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		secret.Equal(a.dummy, creds.Secret)
+		return store.Client{}, failed
+	case err != nil:
+		return store.Client{}, oautherr.Unavailable(err)
+	}
+	if c.Public() {
+		if confidentialOnly || creds.Secret != "" {
+			return store.Client{}, failed
+		}
+		return c, nil
+	}
+	if creds.Secret == "" || !secret.Equal(c.SecretHash, creds.Secret) {
+		return store.Client{}, failed
+	}
+	return c, nil
+}

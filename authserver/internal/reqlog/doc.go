@@ -1,0 +1,5 @@
+// Package reqlog writes one log line per HTTP request (method, path,
+// status, duration, and the client_id once a handler has authenticated the
+// client) and recovers from handler panics with a JSON 500. It never logs
+// headers, query strings or bodies, so credentials cannot reach the log.
+package reqlog

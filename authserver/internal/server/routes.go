@@ -1,0 +1,92 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/discovery"
+	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
+	"github.com/fastsafe/fastsafe/authserver/internal/reqlog"
+)
+
+type handlers struct {
+	token, introspect, revoke http.Handler
+}
+
+// routes is the authorization server's whole HTTP surface.
+func (s *Server) routes(h handlers) http.Handler {
+	meta := discovery.Handler(discovery.New(s.cfg.Issuer))
+	mux := http.NewServeMux()
+	// POST endpoints check their method themselves (form.Parse), to
+	// answer a GET with an OAuth error body rather than the mux's text.
+	mux.Handle("/token", h.token)
+	mux.Handle("/introspect", h.introspect)
+	mux.Handle("/revoke", h.revoke)
+	mux.Handle("/.well-known/jwks.json", getOnly(http.HandlerFunc(s.jwks)))
+	mux.Handle("/.well-known/oauth-authorization-server", getOnly(meta))
+	mux.Handle("/.well-known/openid-configuration", getOnly(meta))
+	mux.Handle("/healthz", getOnly(http.HandlerFunc(s.healthz)))
+	mux.Handle("/readyz", getOnly(http.HandlerFunc(s.readyz)))
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		oautherr.Write(w, nil, oautherr.NotFound())
+	}))
+	return reqlog.Middleware(s.logger, s.now)(secureHeaders(mux))
+}
+
+// getOnly answers methods other than GET and HEAD with 405.
+func getOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			oautherr.Write(w, nil, oautherr.MethodNotAllowed("GET, HEAD"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func secureHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// jwks serves the published keys: public parts only, encoded by the
+// keyring when keys change, not per request.
+func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(s.cfg.JWKSMaxAge/time.Second)))
+	h.Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(s.keyring.JWKS())
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeStatus(w, http.StatusOK, "ok")
+}
+
+// readyz is ready while the store answers and shutdown has not begun.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeStatus(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.logger.Warn("readiness check failed", "err", err)
+		writeStatus(w, http.StatusServiceUnavailable, "store unavailable")
+		return
+	}
+	writeStatus(w, http.StatusOK, "ready")
+}
+
+func writeStatus(w http.ResponseWriter, code int, status string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(`{"status":"` + status + `"}` + "\n"))
+}

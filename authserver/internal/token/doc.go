@@ -1,0 +1,12 @@
+// Package token serves the token endpoint (RFC 6749 §3.2): the password,
+// client_credentials and refresh_token grants.
+//
+// The grants run on the go-oauth2 engine (manage.Manager), wrapped so that
+// what the engine gets wrong cannot reach a client: requests are parsed and
+// clients authenticated here (constant-time, hashed secrets, no GET, no
+// query-string credentials), the refresh token's client binding and scope
+// narrowing are checked here before the engine runs, access tokens are RFC
+// 9068 JWTs signed by a pre-parsed key, refresh tokens are stored only as
+// hashes and rotated atomically by the store, and every error is answered
+// as RFC 6749 §5.2 says.
+package token
