@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/server"
+)
+
+var serveCommand = command{
+	name:    "serve",
+	summary: "run the authorization server (the default command)",
+	details: `Creates the database if it is missing and upgrades its schema, then serves
+on --addr until interrupted (SIGINT or SIGTERM), when it shuts down within
+--shutdown-timeout. Logs go to standard error.`,
+	db: dbCreate,
+	setup: func(*flag.FlagSet) action {
+		return func(ctx context.Context, a *app, _ []string) error {
+			return server.Run(ctx, a.cfg, a.db, a.log)
+		}
+	},
+}
+
+var migrateCommand = command{
+	name:    "migrate",
+	summary: "create or upgrade the database, and print its schema version",
+	db:      dbCreate,
+	setup: func(*flag.FlagSet) action {
+		return func(ctx context.Context, a *app, _ []string) error {
+			// Opening the database has migrated it.
+			v, err := a.db.SchemaVersion(ctx)
+			if err != nil {
+				return fmt.Errorf("reading the schema version: %w", err)
+			}
+			fmt.Fprintf(a.stdout, "database %q is at schema version %d\n", a.cfg.DB, v)
+			return nil
+		}
+	},
+}

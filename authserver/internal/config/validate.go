@@ -1,0 +1,111 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Bounds of BcryptCost, those of golang.org/x/crypto/bcrypt.
+const (
+	MinBcryptCost = 4
+	MaxBcryptCost = 31
+)
+
+// SigningAlgs are the accepted values of SigningAlg.
+var SigningAlgs = []string{"RS256", "ES256", "EdDSA"}
+
+// Validate reports every problem of c at once, one error per problem joined
+// with errors.Join, in plain words that name the flag.
+//
+// The issuer must be exactly what tokens carry as "iss" and what resource
+// servers compare it with, so Validate rejects rather than rewrites an
+// issuer with a trailing slash, a query, a fragment or user information.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+
+	if c.Addr == "" {
+		bad("--addr is empty; want host:port such as :9096")
+	} else if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		bad("--addr %q is not host:port, such as :9096 or 127.0.0.1:9096", c.Addr)
+	}
+
+	if msg := issuerProblem(c.Issuer); msg != "" {
+		bad("--issuer %q %s", c.Issuer, msg)
+	}
+
+	if strings.TrimSpace(c.DB) == "" {
+		bad("--db is empty; want the path of the SQLite database file")
+	}
+
+	positive := func(name string, d time.Duration) {
+		if d <= 0 {
+			bad("--%s must be greater than zero, not %s", name, FormatDuration(d))
+		}
+	}
+	positive("access-token-ttl", c.AccessTokenTTL)
+	positive("refresh-token-ttl", c.RefreshTokenTTL)
+	positive("refresh-token-absolute-ttl", c.RefreshTokenAbsoluteTTL)
+	if c.RefreshTokenTTL > 0 && c.RefreshTokenAbsoluteTTL > 0 && c.RefreshTokenTTL > c.RefreshTokenAbsoluteTTL {
+		bad("--refresh-token-ttl (%s) must not be longer than --refresh-token-absolute-ttl (%s)",
+			FormatDuration(c.RefreshTokenTTL), FormatDuration(c.RefreshTokenAbsoluteTTL))
+	}
+
+	if !slices.Contains(SigningAlgs, c.SigningAlg) {
+		bad("--signing-alg %q is not one of %s", c.SigningAlg, strings.Join(SigningAlgs, ", "))
+	}
+	if c.KeyActivateAfter < 0 {
+		bad("--key-activate-after must not be negative, not %s", FormatDuration(c.KeyActivateAfter))
+	}
+	if c.JWKSMaxAge < 0 {
+		bad("--jwks-max-age must not be negative, not %s", FormatDuration(c.JWKSMaxAge))
+	}
+
+	if c.BcryptCost < MinBcryptCost || c.BcryptCost > MaxBcryptCost {
+		bad("--bcrypt-cost must be from %d to %d, not %d", MinBcryptCost, MaxBcryptCost, c.BcryptCost)
+	}
+
+	if _, ok := parseLevel(c.LogLevel); !ok {
+		bad("--log-level %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if f := strings.ToLower(c.LogFormat); f != "text" && f != "json" {
+		bad("--log-format %q is not text or json", c.LogFormat)
+	}
+
+	positive("shutdown-timeout", c.ShutdownTimeout)
+
+	return errors.Join(errs...)
+}
+
+// issuerProblem says what is wrong with an issuer URL, or "" if nothing.
+func issuerProblem(issuer string) string {
+	if issuer == "" {
+		return "is empty; want an absolute http(s) URL such as https://auth.example.com"
+	}
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return "is not a URL"
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must be an absolute URL starting with https:// or http://"
+	case u.Host == "" || u.Hostname() == "":
+		return "has no host"
+	case u.User != nil:
+		return "must not contain a user name or password"
+	case u.RawQuery != "" || u.ForceQuery:
+		return "must not have a query"
+	case u.Fragment != "" || strings.Contains(issuer, "#"):
+		return "must not have a fragment"
+	case strings.HasSuffix(u.Path, "/"):
+		return "must not end with a slash"
+	}
+	return ""
+}

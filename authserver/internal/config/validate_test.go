@@ -1,0 +1,128 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestValidateOneProblem(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(*Config)
+		want   string // substring of the error; "" means valid
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"https issuer with path", func(c *Config) { c.Issuer = "https://auth.example.com/tenant-1" }, ""},
+		{"issuer with port", func(c *Config) { c.Issuer = "https://auth.example.com:8443" }, ""},
+		{"issuer empty", func(c *Config) { c.Issuer = "" }, "--issuer \"\" is empty"},
+		{"issuer relative", func(c *Config) { c.Issuer = "auth.example.com" }, "must be an absolute URL"},
+		{"issuer ftp", func(c *Config) { c.Issuer = "ftp://auth.example.com" }, "must be an absolute URL"},
+		{"issuer no host", func(c *Config) { c.Issuer = "https:///path" }, "has no host"},
+		{"issuer trailing slash", func(c *Config) { c.Issuer = "https://auth.example.com/" }, "must not end with a slash"},
+		{"issuer path trailing slash", func(c *Config) { c.Issuer = "https://auth.example.com/t/" }, "must not end with a slash"},
+		{"issuer query", func(c *Config) { c.Issuer = "https://auth.example.com?a=b" }, "must not have a query"},
+		{"issuer empty query", func(c *Config) { c.Issuer = "https://auth.example.com?" }, "must not have a query"},
+		{"issuer fragment", func(c *Config) { c.Issuer = "https://auth.example.com#x" }, "must not have a fragment"},
+		{"issuer empty fragment", func(c *Config) { c.Issuer = "https://auth.example.com#" }, "must not have a fragment"},
+		{"issuer user info", func(c *Config) { c.Issuer = "https://u:p@auth.example.com" }, "user name or password"},
+		{"issuer unparsable", func(c *Config) { c.Issuer = "https://auth example.com/%zz" }, "is not a URL"},
+		{"addr empty", func(c *Config) { c.Addr = "" }, "--addr is empty"},
+		{"addr no port", func(c *Config) { c.Addr = "localhost" }, "--addr \"localhost\" is not host:port"},
+		{"addr empty port", func(c *Config) { c.Addr = "localhost:" }, "is not host:port"},
+		{"db empty", func(c *Config) { c.DB = "" }, "--db is empty"},
+		{"access ttl zero", func(c *Config) { c.AccessTokenTTL = 0 }, "--access-token-ttl must be greater than zero, not 0s"},
+		{"refresh ttl negative", func(c *Config) { c.RefreshTokenTTL = -time.Minute }, "--refresh-token-ttl must be greater than zero, not -1m"},
+		{"absolute ttl zero", func(c *Config) { c.RefreshTokenAbsoluteTTL = 0 }, "--refresh-token-absolute-ttl must be greater than zero"},
+		{"refresh ttl over absolute", func(c *Config) { c.RefreshTokenTTL = 48 * time.Hour; c.RefreshTokenAbsoluteTTL = 24 * time.Hour },
+			"--refresh-token-ttl (48h) must not be longer than --refresh-token-absolute-ttl (24h)"},
+		{"refresh ttl equal absolute", func(c *Config) { c.RefreshTokenTTL = 24 * time.Hour; c.RefreshTokenAbsoluteTTL = 24 * time.Hour }, ""},
+		{"alg ES256", func(c *Config) { c.SigningAlg = "ES256" }, ""},
+		{"alg EdDSA", func(c *Config) { c.SigningAlg = "EdDSA" }, ""},
+		{"alg HS256", func(c *Config) { c.SigningAlg = "HS256" }, `--signing-alg "HS256" is not one of RS256, ES256, EdDSA`},
+		{"alg lower case", func(c *Config) { c.SigningAlg = "rs256" }, `--signing-alg "rs256"`},
+		{"alg none", func(c *Config) { c.SigningAlg = "none" }, `--signing-alg "none"`},
+		{"activate after zero", func(c *Config) { c.KeyActivateAfter = 0 }, ""},
+		{"activate after negative", func(c *Config) { c.KeyActivateAfter = -time.Second }, "--key-activate-after must not be negative"},
+		{"jwks max age zero", func(c *Config) { c.JWKSMaxAge = 0 }, ""},
+		{"jwks max age negative", func(c *Config) { c.JWKSMaxAge = -time.Second }, "--jwks-max-age must not be negative"},
+		{"bcrypt cost 4", func(c *Config) { c.BcryptCost = 4 }, ""},
+		{"bcrypt cost 31", func(c *Config) { c.BcryptCost = 31 }, ""},
+		{"bcrypt cost 3", func(c *Config) { c.BcryptCost = 3 }, "--bcrypt-cost must be from 4 to 31, not 3"},
+		{"bcrypt cost 32", func(c *Config) { c.BcryptCost = 32 }, "--bcrypt-cost must be from 4 to 31, not 32"},
+		{"log level upper case", func(c *Config) { c.LogLevel = "DEBUG" }, ""},
+		{"log level bad", func(c *Config) { c.LogLevel = "verbose" }, `--log-level "verbose" is not one of debug, info, warn, error`},
+		{"log format json", func(c *Config) { c.LogFormat = "json" }, ""},
+		{"log format bad", func(c *Config) { c.LogFormat = "xml" }, `--log-format "xml" is not text or json`},
+		{"shutdown zero", func(c *Config) { c.ShutdownTimeout = 0 }, "--shutdown-timeout must be greater than zero"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Defaults()
+			tt.modify(&c)
+			err := c.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tt.want != "" && err == nil:
+				t.Errorf("Validate() = nil, want an error containing %q", tt.want)
+			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
+				t.Errorf("Validate() = %q, want it to contain %q", err, tt.want)
+			case tt.want != "" && len(unjoin(err)) != 1:
+				t.Errorf("Validate() reported %d problems, want 1: %v", len(unjoin(err)), err)
+			}
+		})
+	}
+}
+
+// TestValidateEveryProblem checks that Validate lists every problem, one
+// per line, rather than stopping at the first.
+func TestValidateEveryProblem(t *testing.T) {
+	c := Config{
+		Addr:                    "nowhere",
+		Issuer:                  "https://auth.example.com/",
+		DB:                      "",
+		AccessTokenTTL:          0,
+		RefreshTokenTTL:         48 * time.Hour,
+		RefreshTokenAbsoluteTTL: time.Hour,
+		SigningAlg:              "HS256",
+		KeyActivateAfter:        -1,
+		JWKSMaxAge:              -1,
+		BcryptCost:              2,
+		LogLevel:                "loud",
+		LogFormat:               "yaml",
+		ShutdownTimeout:         0,
+	}
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("Validate() = nil")
+	}
+	want := []string{
+		"--addr", "--issuer", "--db", "--access-token-ttl", "--refresh-token-ttl (48h) must not be longer",
+		"--signing-alg", "--key-activate-after", "--jwks-max-age", "--bcrypt-cost", "--log-level",
+		"--log-format", "--shutdown-timeout",
+	}
+	errs := unjoin(err)
+	if len(errs) != len(want) {
+		t.Errorf("Validate() reported %d problems, want %d:\n%v", len(errs), len(want), err)
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != len(errs) {
+		t.Errorf("error has %d lines for %d problems:\n%v", len(lines), len(errs), err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("Validate() does not mention %q:\n%v", w, err)
+		}
+	}
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
