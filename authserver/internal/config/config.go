@@ -23,4 +23,9 @@ type Config struct {
 	LogFormat string // --log-format: text or json (text)
 
 	ShutdownTimeout time.Duration // --shutdown-timeout (15s)
+
+	// CORSOrigins are the browser origins (such as the resource server's
+	// API docs page) allowed to call /token, /introspect and /revoke
+	// from JavaScript: --cors-origins, comma-separated, none by default.
+	CORSOrigins []string
 }

@@ -37,6 +37,7 @@ const (
 	kindString kind = iota
 	kindDuration
 	kindInt
+	kindList
 )
 
 // setting describes one field of Config as a flag.
@@ -62,6 +63,28 @@ var settings = []setting{
 	{"log-level", "log `level`: debug, info, warn or error", kindString, func(c *Config) any { return &c.LogLevel }},
 	{"log-format", "log `format`: text or json", kindString, func(c *Config) any { return &c.LogFormat }},
 	{"shutdown-timeout", "how long a graceful shutdown may take before connections are closed", kindDuration, func(c *Config) any { return &c.ShutdownTimeout }},
+	{"cors-origins", "comma-separated browser `origins` (scheme://host[:port]) allowed to call the token endpoint, such as the API docs page", kindList, func(c *Config) any { return (*listValue)(&c.CORSOrigins) }},
+}
+
+// listValue is a comma-separated list flag; setting it replaces the list.
+type listValue []string
+
+func (l *listValue) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(*l, ",")
+}
+
+func (l *listValue) Set(s string) error {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	*l = out
+	return nil
 }
 
 // EnvName returns the environment variable of the flag with that name:
@@ -93,6 +116,12 @@ func Register(fs *flag.FlagSet, c *Config) {
 			fs.DurationVar(p, s.name, *p, s.usage+envAndDefault(s.name, FormatDuration(*p)))
 		case *int:
 			fs.IntVar(p, s.name, *p, s.usage+envAndDefault(s.name, strconv.Itoa(*p)))
+		case *listValue:
+			def := p.String()
+			if def == "" {
+				def = "none"
+			}
+			fs.Var(p, s.name, s.usage+envAndDefault(s.name, def))
 		default:
 			panic(fmt.Sprintf("config: setting %q has unsupported type %T", s.name, p))
 		}

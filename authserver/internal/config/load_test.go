@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -38,7 +39,7 @@ func TestDefaults(t *testing.T) {
 		LogFormat:               "text",
 		ShutdownTimeout:         15 * time.Second,
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Defaults() = %+v, want %+v", c, want)
 	}
 	if err := c.Validate(); err != nil {
@@ -85,6 +86,7 @@ func TestLoadEverySetting(t *testing.T) {
 		{"log-level", "debug", func(c Config) any { return c.LogLevel }, "debug"},
 		{"log-format", "json", func(c Config) any { return c.LogFormat }, "json"},
 		{"shutdown-timeout", "3s", func(c Config) any { return c.ShutdownTimeout }, 3 * time.Second},
+		{"cors-origins", "http://a:1,http://b:2", func(c Config) any { return strings.Join(c.CORSOrigins, " ") }, "http://a:1 http://b:2"},
 	}
 	if len(tests) != len(FlagNames()) {
 		t.Fatalf("test covers %d settings, Register defines %d", len(tests), len(FlagNames()))

@@ -81,6 +81,12 @@ func (c Config) Validate() error {
 
 	positive("shutdown-timeout", c.ShutdownTimeout)
 
+	for _, o := range c.CORSOrigins {
+		if msg := originProblem(o); msg != "" {
+			bad("--cors-origins: %q %s", o, msg)
+		}
+	}
+
 	return errors.Join(errs...)
 }
 
@@ -106,6 +112,27 @@ func issuerProblem(issuer string) string {
 		return "must not have a fragment"
 	case strings.HasSuffix(u.Path, "/"):
 		return "must not end with a slash"
+	}
+	return ""
+}
+
+// originProblem says what is wrong with a CORS origin, or "" if nothing.
+// An origin is scheme://host[:port] and nothing else; "*" is refused, as
+// the token endpoint must never answer every web page.
+func originProblem(origin string) string {
+	if origin == "*" {
+		return "is a wildcard; list the origins of the pages that need the token endpoint"
+	}
+	u, err := url.Parse(origin)
+	switch {
+	case err != nil:
+		return "is not a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must start with https:// or http://"
+	case u.Host == "" || u.Hostname() == "":
+		return "has no host"
+	case u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(origin, "#?"):
+		return "must be only scheme://host[:port], with no path, query or fragment"
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"flag"
 	"strings"
 	"testing"
 	"time"
@@ -125,4 +126,44 @@ func unjoin(err error) []error {
 		return nil
 	}
 	return []error{err}
+}
+
+func TestValidateCORSOrigins(t *testing.T) {
+	tests := []struct {
+		origin string
+		ok     bool
+	}{
+		{"http://localhost:8000", true},
+		{"https://docs.example.com", true},
+		{"*", false},
+		{"localhost:8000", false},
+		{"http://localhost:8000/", false},
+		{"http://localhost:8000/docs", false},
+		{"ftp://x", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.origin, func(t *testing.T) {
+			c := Defaults()
+			c.CORSOrigins = []string{tt.origin}
+			if err := c.Validate(); (err == nil) != tt.ok {
+				t.Errorf("Validate(%q) = %v, want ok=%v", tt.origin, err, tt.ok)
+			}
+		})
+	}
+}
+
+func TestCORSOriginsFromEnv(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	c, err := Load(fs, nil, func(k string) string {
+		if k == "AUTH_CORS_ORIGINS" {
+			return "http://localhost:8000, https://docs.example.com"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.CORSOrigins) != 2 || c.CORSOrigins[0] != "http://localhost:8000" || c.CORSOrigins[1] != "https://docs.example.com" {
+		t.Errorf("CORSOrigins = %q", c.CORSOrigins)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -75,7 +76,7 @@ func Middleware(logger *slog.Logger, now func() time.Time) func(http.Handler) ht
 				}
 				attrs := []slog.Attr{
 					slog.String("method", r.Method),
-					slog.String("path", r.URL.Path),
+					slog.String("path", shorten(r.URL.Path)),
 					slog.Int("status", status),
 					slog.Duration("duration", now().Sub(start)),
 					slog.Int64("bytes", rec.written),
@@ -92,4 +93,13 @@ func Middleware(logger *slog.Logger, now func() time.Time) func(http.Handler) ht
 			next.ServeHTTP(rec, r)
 		})
 	}
+}
+
+// shorten bounds a logged path, so a hostile one cannot bloat the log.
+func shorten(path string) string {
+	const max = 256
+	if len(path) <= max {
+		return path
+	}
+	return strings.ToValidUTF8(path[:max], "") + "…"
 }

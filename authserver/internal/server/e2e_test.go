@@ -126,7 +126,8 @@ func (e *env) serve(st store.Store) {
 	cfg.ShutdownTimeout = 10 * time.Second
 	e.cfg = cfg
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.New(ctx, cfg, st, slog.New(slog.DiscardHandler), e.clock.Now)
+	logs := &syncBuffer{}
+	s, err := server.New(ctx, cfg, st, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), e.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,35 @@ func (e *env) serve(st store.Store) {
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
+		// Whatever the test did, no credential reached the log.
+		out := logs.String()
+		if !strings.Contains(out, `"msg":"request"`) {
+			t.Errorf("no request was logged")
+		}
+		for _, secret := range []string{userPassword, webSecret, svcSecret, otherSecret, url.QueryEscape(svcSecret), "eyJ", "refresh_token="} {
+			if strings.Contains(out, secret) {
+				t.Errorf("log contains %q", secret)
+			}
+		}
 	})
+}
+
+// syncBuffer is a log sink safe for the server's concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (e *env) oauthConfig(id, sec string, scopes ...string) *oauth2.Config {

@@ -21,9 +21,9 @@ func (s *Server) routes(h handlers) http.Handler {
 	mux := http.NewServeMux()
 	// POST endpoints check their method themselves (form.Parse), to
 	// answer a GET with an OAuth error body rather than the mux's text.
-	mux.Handle("/token", h.token)
-	mux.Handle("/introspect", h.introspect)
-	mux.Handle("/revoke", h.revoke)
+	mux.Handle("/token", cors(s.cfg.CORSOrigins, h.token))
+	mux.Handle("/introspect", cors(s.cfg.CORSOrigins, h.introspect))
+	mux.Handle("/revoke", cors(s.cfg.CORSOrigins, h.revoke))
 	mux.Handle("/.well-known/jwks.json", getOnly(http.HandlerFunc(s.jwks)))
 	mux.Handle("/.well-known/oauth-authorization-server", getOnly(meta))
 	mux.Handle("/.well-known/openid-configuration", getOnly(meta))

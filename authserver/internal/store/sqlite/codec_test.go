@@ -9,8 +9,6 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 )
 
-func errorIs(err, target error) bool { return errors.Is(err, target) }
-
 func TestTimeRoundTrip(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "auth.db"))
 	tests := []struct {

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -123,7 +124,7 @@ func TestRotationAcrossStores(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-		case !errorIs(err, store.ErrTokenReused):
+		case !errors.Is(err, store.ErrTokenReused):
 			t.Fatalf("rotation %d: %v", i, err)
 		}
 	}
