@@ -1,0 +1,391 @@
+package bearer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/fastsafe/fastsafe/pkg/claims"
+	"github.com/fastsafe/fastsafe/pkg/verify"
+)
+
+// TokenVerifier checks an access token and returns its claims. Errors
+// must not contain the token. *verify.Verifier implements it.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (*claims.AccessToken, error)
+}
+
+var _ TokenVerifier = (*verify.Verifier)(nil)
+
+// Options configures the middleware and the error answers.
+type Options struct {
+	// Realm is the realm of the WWW-Authenticate challenge; omitted if
+	// empty.
+	Realm string
+	// ResourceMetadata is the URL of this resource's RFC 9728 metadata,
+	// sent as resource_metadata in every challenge; omitted if empty.
+	ResourceMetadata string
+	// Logger receives one record per refused request, never with the
+	// token. Default: discard.
+	Logger *slog.Logger
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
+}
+
+// Errors of Extract and RequireScopes, answered by WriteError.
+var (
+	// ErrNoToken: the request carries no bearer credentials: no
+	// Authorization header, or one with another scheme (RFC 6750 §3.1
+	// treats an unsupported method like no authentication at all).
+	ErrNoToken = errors.New("bearer: no access token")
+	// ErrMalformedHeader: the Authorization header is repeated, empty,
+	// "Bearer" without a token, or with more than one token or characters
+	// outside the b64token syntax.
+	ErrMalformedHeader = errors.New("bearer: malformed Authorization header")
+	// ErrInsufficientScope: the token lacks a scope the route requires.
+	ErrInsufficientScope = errors.New("bearer: insufficient scope")
+)
+
+// Extract returns the bearer token of r's Authorization header (RFC 6750
+// §2.1). The scheme is case-insensitive; the header must appear exactly once
+// and hold exactly one token. The token is never read from the query string
+// or the body.
+func Extract(r *http.Request) (string, error) {
+	values := r.Header.Values("Authorization")
+	switch len(values) {
+	case 0:
+		return "", ErrNoToken
+	case 1:
+	default:
+		return "", fmt.Errorf("%w: %d Authorization headers", ErrMalformedHeader, len(values))
+	}
+	v := strings.Trim(values[0], " \t")
+	if v == "" {
+		return "", fmt.Errorf("%w: empty", ErrMalformedHeader)
+	}
+	scheme, rest := v, ""
+	if i := strings.IndexAny(v, " \t"); i >= 0 {
+		scheme, rest = v[:i], v[i+1:]
+	}
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", ErrNoToken
+	}
+	token := strings.TrimLeft(rest, " \t")
+	if token == "" {
+		return "", fmt.Errorf("%w: no token after the scheme", ErrMalformedHeader)
+	}
+	if !isB64Token(token) {
+		return "", fmt.Errorf("%w: not a single b64token", ErrMalformedHeader)
+	}
+	return token, nil
+}
+
+// isB64Token reports whether s matches RFC 6750's
+// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func isB64Token(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+type ctxKey struct{}
+
+// WithClaims returns a copy of ctx carrying c.
+func WithClaims(ctx context.Context, c *claims.AccessToken) context.Context {
+	return context.WithValue(ctx, ctxKey{}, c)
+}
+
+// FromContext returns the claims Authenticate put in ctx.
+func FromContext(ctx context.Context) (*claims.AccessToken, bool) {
+	c, ok := ctx.Value(ctxKey{}).(*claims.AccessToken)
+	return c, ok && c != nil
+}
+
+// Authenticate returns middleware that admits only requests with a valid
+// bearer token, and puts its claims in the request context (FromContext).
+// Other requests get the RFC 6750 answer of WriteError.
+func Authenticate(v TokenVerifier, opts Options) func(http.Handler) http.Handler {
+	if v == nil {
+		panic("bearer: Authenticate with a nil TokenVerifier")
+	}
+	log := opts.logger()
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, err := Check(r, v)
+			if err != nil {
+				LogRefusal(r.Context(), log, err)
+				WriteError(w, opts, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(WithClaims(r.Context(), c)))
+		})
+	}
+}
+
+// Check extracts r's bearer token and verifies it: the whole of
+// Authenticate but the answer, for other routers' middleware.
+func Check(r *http.Request, v TokenVerifier) (*claims.AccessToken, error) {
+	token, err := Extract(r)
+	if err != nil {
+		return nil, err
+	}
+	c, err := v.Verify(r.Context(), token)
+	if err != nil {
+		return nil, redact(err, token)
+	}
+	return c, nil
+}
+
+// redact keeps a verifier's error message from carrying the token into
+// logs, should a TokenVerifier break its contract.
+func redact(err error, token string) error {
+	msg := err.Error()
+	if !strings.Contains(msg, token) {
+		return err
+	}
+	return &redacted{msg: strings.ReplaceAll(msg, token, "[token]"), err: err}
+}
+
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r *redacted) Error() string { return r.msg }
+func (r *redacted) Unwrap() error { return r.err }
+
+// LogRefusal records why a request was refused: at debug level when it
+// simply came without a token, at info level otherwise.
+func LogRefusal(ctx context.Context, log *slog.Logger, err error) {
+	level := slog.LevelInfo
+	if errors.Is(err, ErrNoToken) {
+		level = slog.LevelDebug
+	}
+	log.Log(ctx, level, "bearer authentication refused", "error", err.Error())
+}
+
+// RequireScopes returns middleware that admits only requests whose token,
+// put in the context by Authenticate, was granted every one of scopes;
+// others get 403 insufficient_scope naming them. Without Authenticate in
+// front, every request gets 401.
+//
+// It panics if scopes is empty or one of them is not an RFC 6749 §3.3
+// scope-token: routes declare their scopes in code.
+func RequireScopes(opts Options, scopes ...string) func(http.Handler) http.Handler {
+	MustValidScopes(scopes)
+	scopes = slices.Clone(scopes)
+	log := opts.logger()
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := CheckScopes(r.Context(), scopes); err != nil {
+				LogRefusal(r.Context(), log, err)
+				WriteError(w, opts, err, scopes...)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// CheckScopes returns nil if the claims in ctx grant every one of scopes,
+// ErrInsufficientScope if they do not, and an error wrapping ErrNoToken if
+// ctx has no claims (no authentication middleware ran).
+func CheckScopes(ctx context.Context, scopes []string) error {
+	c, ok := FromContext(ctx)
+	if !ok {
+		return fmt.Errorf("%w: no claims in the request context (scopes required without authentication)", ErrNoToken)
+	}
+	for _, s := range scopes {
+		if !c.HasScope(s) {
+			return fmt.Errorf("%w: client %q lacks %q", ErrInsufficientScope, c.ClientID, s)
+		}
+	}
+	return nil
+}
+
+// MustValidScopes panics unless scopes is a non-empty list of RFC 6749
+// §3.3 scope-tokens.
+func MustValidScopes(scopes []string) {
+	if len(scopes) == 0 {
+		panic("bearer: RequireScopes without scopes")
+	}
+	for _, s := range scopes {
+		if s == "" || strings.IndexFunc(s, func(r rune) bool { return !isScopeChar(r) }) >= 0 {
+			panic(fmt.Sprintf("bearer: invalid scope %q", s))
+		}
+	}
+}
+
+// isScopeChar: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+func isScopeChar(r rune) bool {
+	return r == 0x21 || (r >= 0x23 && r <= 0x5B) || (r >= 0x5D && r <= 0x7E)
+}
+
+// errorBody is the JSON body of an error answer.
+type errorBody struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+	Scope       string `json:"scope,omitempty"`
+}
+
+// answer is how an error is put on the wire.
+type answer struct {
+	status      int
+	code        string // RFC 6750 error code; empty when no credentials came
+	description string
+}
+
+// NoTokenError is the "error" of the JSON body when the request carried no
+// credentials. It is deliberately not an RFC 6750 error code (the
+// challenge then has none), so that clients never take a missing token for
+// a bad one.
+const NoTokenError = "unauthorized"
+
+func classify(err error) answer {
+	invalid := func(d string) answer { return answer{http.StatusUnauthorized, "invalid_token", d} }
+	switch {
+	case errors.Is(err, ErrNoToken):
+		return answer{http.StatusUnauthorized, "", "An access token is required"}
+	case errors.Is(err, ErrMalformedHeader):
+		return answer{http.StatusBadRequest, "invalid_request",
+			"The Authorization header must be 'Bearer' followed by exactly one access token"}
+	case errors.Is(err, ErrInsufficientScope):
+		return answer{http.StatusForbidden, "insufficient_scope", "The access token lacks a scope this resource requires"}
+	case errors.Is(err, verify.ErrExpired):
+		return invalid("The access token expired")
+	case errors.Is(err, verify.ErrNotYetValid):
+		return invalid("The access token is not valid yet")
+	case errors.Is(err, verify.ErrAudience):
+		return invalid("The access token is not meant for this resource")
+	case errors.Is(err, verify.ErrIssuer):
+		return invalid("The access token was not issued by the expected authorization server")
+	case errors.Is(err, verify.ErrSignature):
+		return invalid("The access token signature is invalid")
+	case errors.Is(err, verify.ErrUnknownKey):
+		return invalid("The access token is signed with an unknown key")
+	case errors.Is(err, verify.ErrAlgorithm):
+		return invalid("The access token signing algorithm is not accepted")
+	case errors.Is(err, verify.ErrType):
+		return invalid("The token is not an access token")
+	case errors.Is(err, verify.ErrMissingClaim):
+		return invalid("The access token lacks a required claim")
+	case errors.Is(err, verify.ErrCritical):
+		return invalid("The access token has an unsupported critical header")
+	case errors.Is(err, verify.ErrTooLarge):
+		return invalid("The access token is too large")
+	case errors.Is(err, verify.ErrMalformed):
+		return invalid("The access token is malformed")
+	default:
+		return invalid("The access token is invalid")
+	}
+}
+
+// WriteError writes the RFC 6750 §3 answer to err:
+//
+//   - ErrNoToken: 401 with a challenge without error code (RFC 6750 §3.1);
+//     the JSON body's "error" is NoTokenError;
+//   - ErrMalformedHeader: 400 error="invalid_request";
+//   - ErrInsufficientScope: 403 error="insufficient_scope" and
+//     scope="requiredScopes…";
+//   - anything else (a verification failure): 401 error="invalid_token".
+//
+// The challenge is `WWW-Authenticate: Bearer realm="…", error="…",
+// error_description="…", scope="…", resource_metadata="…"`, with the
+// attributes that apply. The body is {"error": …, "error_description": …}
+// (and "scope" for insufficient_scope). Descriptions are fixed texts chosen
+// by the kind of error: they never echo the token or err's message.
+func WriteError(w http.ResponseWriter, opts Options, err error, requiredScopes ...string) {
+	a := classify(err)
+	var scope string
+	if a.code == "insufficient_scope" {
+		scope = scopeList(requiredScopes)
+	}
+	h := w.Header()
+	h.Set("WWW-Authenticate", challenge(opts, a, scope))
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Del("Content-Length")
+	body := errorBody{Error: a.code, Description: a.description, Scope: scope}
+	if body.Error == "" {
+		body.Error = NoTokenError
+	}
+	b, mErr := json.Marshal(body)
+	if mErr != nil { // cannot happen: the body is strings only
+		b = []byte(`{"error":"server_error"}`)
+	}
+	w.WriteHeader(a.status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func challenge(opts Options, a answer, scope string) string {
+	var params []string
+	if opts.Realm != "" {
+		params = append(params, "realm="+quote(opts.Realm))
+	}
+	if a.code != "" {
+		params = append(params, "error="+quote(a.code), "error_description="+quote(a.description))
+	}
+	if scope != "" {
+		params = append(params, "scope="+quote(scope))
+	}
+	if opts.ResourceMetadata != "" {
+		params = append(params, "resource_metadata="+quote(opts.ResourceMetadata))
+	}
+	if len(params) == 0 {
+		return "Bearer"
+	}
+	return "Bearer " + strings.Join(params, ", ")
+}
+
+// quote makes s an RFC 9110 quoted-string: backslash-escapes '"' and '\',
+// and drops control characters so that no value can break the header.
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 && c != '\t', c == 0x7f:
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// scopeList joins the valid scope-tokens among scopes.
+func scopeList(scopes []string) string {
+	var valid []string
+	for _, s := range scopes {
+		if s != "" && strings.IndexFunc(s, func(r rune) bool { return !isScopeChar(r) }) < 0 {
+			valid = append(valid, s)
+		}
+	}
+	return claims.FormatScope(valid)
+}

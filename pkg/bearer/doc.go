@@ -1,0 +1,21 @@
+// Package bearer is net/http middleware for resource servers that accept
+// OAuth 2.0 bearer tokens (RFC 6750) in the Authorization header.
+//
+// Authenticate reads "Authorization: Bearer <token>" (the scheme is
+// case-insensitive; the header must appear once, with one token; a token in
+// the query string or the body is never read), verifies the token with a
+// TokenVerifier such as *verify.Verifier and puts its claims in the
+// request context, where FromContext finds them. RequireScopes then admits
+// only tokens granted the scopes a route declares:
+//
+//	auth := bearer.Authenticate(verifier, opts)
+//	mux.Handle("GET /search", auth(bearer.RequireScopes(opts, "search")(searchHandler)))
+//
+// Refusals are answered by WriteError as RFC 6750 §3 prescribes: 401 with a
+// bare challenge when no credentials came, 401 invalid_token when the token
+// is bad, 400 invalid_request when the header is malformed, 403
+// insufficient_scope naming the required scopes; with a JSON body
+// {"error": …, "error_description": …} and, if configured, the RFC 9728
+// resource_metadata URL in the challenge. Package ginbearer offers the
+// same for Gin.
+package bearer

@@ -1,0 +1,99 @@
+package clientcred
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// DefaultEarlyExpiry is how long before its expiry a token is renewed when
+// Config.EarlyExpiry is zero.
+const DefaultEarlyExpiry = 30 * time.Second
+
+// DefaultTimeout bounds each token request when Config.HTTPClient is nil.
+const DefaultTimeout = 10 * time.Second
+
+// Config describes the client and the token it asks for.
+type Config struct {
+	// TokenURL is the authorization server's token endpoint.
+	TokenURL string
+	// ClientID and ClientSecret authenticate the client.
+	ClientID     string
+	ClientSecret string
+	// Scopes are the scopes requested; none means the client's default.
+	Scopes []string
+	// EndpointParams are extra token request parameters, such as
+	// "resource" (RFC 8707) or "audience".
+	EndpointParams url.Values
+	// AuthStyle is how the client authenticates at the token endpoint.
+	// The zero value detects it (HTTP Basic first, then the form).
+	AuthStyle oauth2.AuthStyle
+	// EarlyExpiry is how long before expiry a token is renewed, so that a
+	// token is never sent on its last seconds. Default DefaultEarlyExpiry.
+	EarlyExpiry time.Duration
+	// HTTPClient sends the token requests, and its Transport the requests
+	// of Client. Default: a client with a DefaultTimeout timeout on
+	// http.DefaultTransport, unless ctx carries one under oauth2.HTTPClient.
+	HTTPClient *http.Client
+}
+
+// TokenSource returns a source of access tokens for cfg. Tokens are cached
+// and renewed EarlyExpiry before they expire; concurrent callers share one
+// token and one renewal. Every token request uses ctx: pass a context that
+// lives as long as the source, not a request's.
+func TokenSource(ctx context.Context, cfg Config) oauth2.TokenSource {
+	ctx = withHTTPClient(ctx, cfg)
+	cc := &clientcredentials.Config{
+		ClientID:       cfg.ClientID,
+		ClientSecret:   cfg.ClientSecret,
+		TokenURL:       cfg.TokenURL,
+		Scopes:         slices.Clone(cfg.Scopes),
+		EndpointParams: cloneValues(cfg.EndpointParams),
+		AuthStyle:      cfg.AuthStyle,
+	}
+	early := cfg.EarlyExpiry
+	if early <= 0 {
+		early = DefaultEarlyExpiry
+	}
+	// cc.TokenSource caches; wrapping it sets the renewal margin of that
+	// same cache rather than stacking a second one.
+	return oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), early)
+}
+
+// Client returns an *http.Client that sends requests with a token from
+// TokenSource(ctx, cfg) in the Authorization header. It shares the
+// Transport, redirect policy, cookie jar and timeout of the HTTP client
+// used for token requests (see Config.HTTPClient).
+func Client(ctx context.Context, cfg Config) *http.Client {
+	ctx = withHTTPClient(ctx, cfg)
+	return oauth2.NewClient(ctx, TokenSource(ctx, cfg))
+}
+
+// withHTTPClient puts the client for token requests in ctx, where the
+// oauth2 package looks for it.
+func withHTTPClient(ctx context.Context, cfg Config) context.Context {
+	switch {
+	case cfg.HTTPClient != nil:
+		return context.WithValue(ctx, oauth2.HTTPClient, cfg.HTTPClient)
+	case ctx.Value(oauth2.HTTPClient) != nil:
+		return ctx
+	default:
+		return context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Timeout: DefaultTimeout})
+	}
+}
+
+func cloneValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}

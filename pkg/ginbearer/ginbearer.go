@@ -1,0 +1,63 @@
+package ginbearer
+
+import (
+	"log/slog"
+	"slices"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fastsafe/fastsafe/pkg/bearer"
+	"github.com/fastsafe/fastsafe/pkg/claims"
+)
+
+// Authenticate returns Gin middleware that verifies the request's bearer
+// token with v and puts its claims in the request context (read them with
+// Claims), or aborts with the RFC 6750 answer of bearer.WriteError.
+func Authenticate(v bearer.TokenVerifier, opts bearer.Options) gin.HandlerFunc {
+	if v == nil {
+		panic("ginbearer: Authenticate with a nil TokenVerifier")
+	}
+	log := logger(opts)
+	return func(c *gin.Context) {
+		at, err := bearer.Check(c.Request, v)
+		if err != nil {
+			bearer.LogRefusal(c.Request.Context(), log, err)
+			bearer.WriteError(c.Writer, opts, err)
+			c.Abort()
+			return
+		}
+		c.Request = c.Request.WithContext(bearer.WithClaims(c.Request.Context(), at))
+		c.Next()
+	}
+}
+
+// RequireScopes returns Gin middleware that admits only requests whose
+// token, checked by Authenticate, was granted every one of scopes, and
+// aborts the others with 403 insufficient_scope (401 if Authenticate did not
+// run). It panics if scopes is empty or holds an invalid scope-token.
+func RequireScopes(opts bearer.Options, scopes ...string) gin.HandlerFunc {
+	bearer.MustValidScopes(scopes)
+	scopes = slices.Clone(scopes)
+	log := logger(opts)
+	return func(c *gin.Context) {
+		if err := bearer.CheckScopes(c.Request.Context(), scopes); err != nil {
+			bearer.LogRefusal(c.Request.Context(), log, err)
+			bearer.WriteError(c.Writer, opts, err, scopes...)
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+// Claims returns the claims of the token Authenticate verified.
+func Claims(c *gin.Context) (*claims.AccessToken, bool) {
+	return bearer.FromContext(c.Request.Context())
+}
+
+func logger(opts bearer.Options) *slog.Logger {
+	if opts.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return opts.Logger
+}
