@@ -169,6 +169,12 @@ type Store interface {
 	// expiry. It returns how many records it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 
+	// ClaimOnce records that the one-time step called name (such as
+	// creating the demo data) has run. It returns true to exactly one
+	// caller, however many processes call it at once, and false ever
+	// after, even if what the step created was later changed or deleted.
+	ClaimOnce(ctx context.Context, name string, at time.Time) (bool, error)
+
 	// Ping reports whether the backend can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

@@ -29,6 +29,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		run  func(t *testing.T, s store.Store)
 	}{
 		{"Ping", testPing},
+		{"ClaimOnce", testClaimOnce},
+		{"ClaimOnceConcurrent", testClaimOnceConcurrent},
 
 		{"UserRoundTrip", testUserRoundTrip},
 		{"UserZeroValues", testUserZeroValues},
