@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
+)
+
+const name = "resourceserver"
+
+const usageHead = `Usage:
+  resourceserver [flags]               serve the search API
+  resourceserver healthcheck [flags]   GET /healthz on --addr: exit 0 if it answers 200, else 1
+
+The search API answers GET /search?query=Q for bearer tokens of the
+authorization server --issuer that are meant for --audience and carry the
+scope "search". Its documentation is at /docs and /openapi.json.
+
+Every flag can also be set by the environment variable named after it
+(--addr ↔ RS_ADDR); a flag on the command line wins over its variable.
+
+Flags:
+`
+
+// Run runs the command with args (without the program name), reading the
+// environment with getenv, and returns the exit status: 0 on success, 1 on
+// failure, 2 for a usage or configuration error. It serves until ctx ends
+// and then shuts down gracefully.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	healthcheck := len(args) > 0 && args[0] == "healthcheck"
+	if healthcheck {
+		args = args[1:]
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned and printed below
+	cfg, err := config.Load(fs, args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usageHead)
+		config.PrintFlags(stdout, fs)
+		return 0
+	}
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		for line := range strings.SplitSeq(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "%s: %s\n", name, line)
+		}
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", name)
+		return 2
+	}
+
+	if healthcheck {
+		if err := probe(ctx, cfg.Addr, nil); err != nil {
+			fmt.Fprintf(stderr, "%s: healthcheck: %v\n", name, err)
+			return 1
+		}
+		return 0
+	}
+
+	logger := cfg.Logger(stderr)
+	if err := serve(ctx, cfg, nil, logger, time.Now); err != nil {
+		logger.Error("resource server stopped", "error", err)
+		return 1
+	}
+	return 0
+}

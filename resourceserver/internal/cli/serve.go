@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/fastsafe/fastsafe/pkg/jwks"
+	"github.com/fastsafe/fastsafe/pkg/verify"
+
+	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
+	"github.com/fastsafe/fastsafe/resourceserver/internal/server"
+)
+
+var _ server.KeyStatus = (*jwks.Remote)(nil)
+
+// Timeouts of the HTTP server. Tokens travel in a header, so headers may be
+// a few kilobytes; requests have no body.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+// serve runs the resource server with cfg on ln (or on a listener of
+// cfg.Addr when ln is nil) until ctx ends, then shuts it down within
+// cfg.ShutdownTimeout. It fetches the authorization server's keys in the
+// background; until they are loaded /readyz answers 503 and tokens are
+// refused.
+func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog.Logger, now func() time.Time) error {
+	keys, err := jwks.NewRemote(jwks.RemoteOptions{
+		URL:    cfg.JWKSURL,
+		Issuer: cfg.Issuer,
+		Now:    now,
+		Logger: logger,
+	})
+	if err != nil {
+		return fmt.Errorf("key set: %w", err)
+	}
+	verifier, err := verify.New(keys, verify.Options{
+		Issuer:   cfg.Issuer,
+		Audience: cfg.Audience,
+		Now:      now,
+	})
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
+	handler, err := server.New(server.Options{
+		Verifier:       verifier,
+		Keys:           keys,
+		Issuer:         cfg.Issuer,
+		Audience:       cfg.Audience,
+		PublicURL:      cfg.PublicURL,
+		TokenURL:       cfg.TokenEndpoint(),
+		DocsClientID:   cfg.DocsClientID,
+		TrustedProxies: cfg.Proxies(),
+		Logger:         logger,
+		Now:            now,
+	})
+	if err != nil {
+		return err
+	}
+
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	runCtx, stopKeys := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stopKeys()
+	wg.Go(func() { keys.Run(runCtx) })
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("resource server listening", "addr", ln.Addr().String(),
+		"issuer", cfg.Issuer, "audience", cfg.Audience, "public_url", cfg.PublicURL)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"strings"
+	"time"
+)
+
+// Config is every setting of the resource server. Each field is both a flag
+// and an environment variable named after it (--addr ↔ RS_ADDR).
+type Config struct {
+	Addr     string // --addr, RS_ADDR: listen address (":8000")
+	Issuer   string // --issuer, RS_ISSUER: the authorization server, exactly as tokens carry it in "iss" ("http://localhost:9096")
+	Audience string // --audience, RS_AUDIENCE: this service's name in the tokens' "aud" ("search-api")
+
+	// JWKSURL, --jwks-url, RS_JWKS_URL, is where the key set is fetched
+	// from. Empty means the jwks_uri of the issuer's RFC 8414 metadata.
+	// Set it when the resource server reaches the authorization server
+	// by another address than the public issuer URL.
+	JWKSURL string
+
+	// TrustedProxies, --trusted-proxies, RS_TRUSTED_PROXIES, is a comma
+	// separated list of IP addresses or CIDR ranges whose X-Forwarded-For
+	// is believed. Empty trusts no proxy.
+	TrustedProxies string
+
+	PublicURL    string // --public-url, RS_PUBLIC_URL: this resource's identifier and base URL ("http://localhost:8000")
+	TokenURL     string // --token-url, RS_TOKEN_URL: token endpoint shown in the API docs (empty: {issuer}/token)
+	DocsClientID string // --docs-client-id, RS_DOCS_CLIENT_ID: public client the /docs page gets tokens as ("docs")
+
+	LogLevel  string // --log-level: debug, info, warn, error (info)
+	LogFormat string // --log-format: text or json (text)
+
+	ShutdownTimeout time.Duration // --shutdown-timeout (15s)
+}
+
+// Defaults returns the settings used when neither a flag nor an environment
+// variable says otherwise.
+func Defaults() Config {
+	return Config{
+		Addr:            ":8000",
+		Issuer:          "http://localhost:9096",
+		Audience:        "search-api",
+		PublicURL:       "http://localhost:8000",
+		DocsClientID:    "docs",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: 15 * time.Second,
+	}
+}
+
+// TokenEndpoint returns the token endpoint to show in the API docs:
+// TokenURL if set, else the issuer's /token.
+func (c Config) TokenEndpoint() string {
+	if c.TokenURL != "" {
+		return c.TokenURL
+	}
+	return c.Issuer + "/token"
+}
+
+// Proxies returns TrustedProxies as a list, without blanks; nil when no
+// proxy is trusted.
+func (c Config) Proxies() []string {
+	var out []string
+	for p := range strings.SplitSeq(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

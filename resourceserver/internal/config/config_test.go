@@ -1,0 +1,158 @@
+package config
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(t *testing.T, args []string, env map[string]string) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("resourceserver", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return Load(fs, args, func(k string) string { return env[k] })
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want func(Config) bool
+	}{
+		{"defaults", nil, nil, func(c Config) bool { return c == Defaults() }},
+		{"env overrides default", nil, map[string]string{"RS_ADDR": ":9000", "RS_JWKS_URL": "http://auth:9096/jwks"},
+			func(c Config) bool { return c.Addr == ":9000" && c.JWKSURL == "http://auth:9096/jwks" }},
+		{"flag overrides env", []string{"--addr", ":9001"}, map[string]string{"RS_ADDR": ":9000"},
+			func(c Config) bool { return c.Addr == ":9001" }},
+		{"empty env leaves default", nil, map[string]string{"RS_AUDIENCE": ""},
+			func(c Config) bool { return c.Audience == "search-api" }},
+		{"duration from env", nil, map[string]string{"RS_SHUTDOWN_TIMEOUT": "3s"},
+			func(c Config) bool { return c.ShutdownTimeout == 3*time.Second }},
+		{"multi-word flag", []string{"-docs-client-id=swagger", "--trusted-proxies=10.0.0.0/8, 192.168.1.1"}, nil,
+			func(c Config) bool {
+				p := c.Proxies()
+				return c.DocsClientID == "swagger" && len(p) == 2 && p[0] == "10.0.0.0/8" && p[1] == "192.168.1.1"
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := load(t, tt.args, tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.want(c) {
+				t.Errorf("unexpected config %+v", c)
+			}
+		})
+	}
+}
+
+func TestLoadMalformedEnvNamesEveryVariable(t *testing.T) {
+	_, err := load(t, nil, map[string]string{"RS_SHUTDOWN_TIMEOUT": "soon"})
+	if err == nil || !strings.Contains(err.Error(), "RS_SHUTDOWN_TIMEOUT") {
+		t.Fatalf("got %v, want an error naming RS_SHUTDOWN_TIMEOUT", err)
+	}
+}
+
+func TestEveryFlagHasEnvAndDefaultInHelp(t *testing.T) {
+	fs := flag.NewFlagSet("resourceserver", flag.ContinueOnError)
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	c := Defaults()
+	Register(fs, &c)
+	PrintFlags(&buf, fs)
+	help := buf.String()
+	for _, name := range FlagNames() {
+		for _, want := range []string{"--" + name + " ", EnvName(name)} {
+			if !strings.Contains(help, want) {
+				t.Errorf("help lacks %q:\n%s", want, help)
+			}
+		}
+	}
+	if got := strings.Count(help, "default "); got != len(FlagNames()) {
+		t.Errorf("help shows %d defaults for %d flags:\n%s", got, len(FlagNames()), help)
+	}
+	if !strings.Contains(help, "{issuer}/token") {
+		t.Errorf("help does not explain the default token URL:\n%s", help)
+	}
+}
+
+func TestTokenEndpoint(t *testing.T) {
+	c := Defaults()
+	if got := c.TokenEndpoint(); got != "http://localhost:9096/token" {
+		t.Errorf("default token endpoint %q", got)
+	}
+	c.TokenURL = "https://auth.example.com/oauth/token"
+	if got := c.TokenEndpoint(); got != c.TokenURL {
+		t.Errorf("token endpoint %q, want %q", got, c.TokenURL)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   []string // substrings of the error; none means valid
+		not    []string // substrings the error must not have
+	}{
+		{"defaults", func(*Config) {}, nil, nil},
+		{"https and proxies", func(c *Config) {
+			c.Issuer, c.PublicURL = "https://auth.example.com", "https://api.example.com/search-api"
+			c.JWKSURL, c.TrustedProxies = "http://auth:9096/.well-known/jwks.json", "10.0.0.0/8,::1"
+		}, nil, nil},
+		{"addr", func(c *Config) { c.Addr = "8000" }, []string{"--addr"}, nil},
+		{"addr port", func(c *Config) { c.Addr = ":http" }, []string{"--addr"}, nil},
+		{"empty addr", func(c *Config) { c.Addr = "" }, []string{"--addr is empty"}, nil},
+		{"issuer slash", func(c *Config) { c.Issuer = "http://localhost:9096/" }, []string{"--issuer", "slash"}, nil},
+		{"issuer scheme", func(c *Config) { c.Issuer = "localhost:9096" }, []string{"--issuer"}, nil},
+		{"issuer query", func(c *Config) { c.Issuer = "http://a/?x=1" }, []string{"--issuer", "query"}, nil},
+		{"issuer user", func(c *Config) { c.Issuer = "http://u:p@a" }, []string{"--issuer", "user"}, nil},
+		{"audience", func(c *Config) { c.Audience = " " }, []string{"--audience is empty"}, nil},
+		{"audience space", func(c *Config) { c.Audience = "search-api " }, []string{"--audience", "white space"}, nil},
+		{"jwks url", func(c *Config) { c.JWKSURL = "/jwks.json" }, []string{"--jwks-url"}, nil},
+		{"proxy", func(c *Config) { c.TrustedProxies = "10.0.0.0/8,proxy.local" }, []string{`"proxy.local"`}, nil},
+		{"proxy everyone", func(c *Config) { c.TrustedProxies = "0.0.0.0/0" }, []string{"every address"}, nil},
+		{"public url", func(c *Config) { c.PublicURL = "http://localhost:8000/#x" }, []string{"--public-url", "fragment"}, nil},
+		{"token url", func(c *Config) { c.TokenURL = "ftp://auth/token" }, []string{"--token-url"}, nil},
+		{"token url from bad issuer", func(c *Config) { c.Issuer = "" }, []string{"--issuer"}, []string{"--token-url"}},
+		{"token url despite bad issuer", func(c *Config) { c.Issuer, c.TokenURL = "", "/token" }, []string{"--issuer", "--token-url"}, nil},
+		{"docs client", func(c *Config) { c.DocsClientID = "a:b" }, []string{"--docs-client-id"}, nil},
+		{"empty docs client", func(c *Config) { c.DocsClientID = "" }, []string{"--docs-client-id"}, nil},
+		{"log level", func(c *Config) { c.LogLevel = "loud" }, []string{"--log-level"}, nil},
+		{"log format", func(c *Config) { c.LogFormat = "xml" }, []string{"--log-format"}, nil},
+		{"shutdown", func(c *Config) { c.ShutdownTimeout = 0 }, []string{"--shutdown-timeout"}, nil},
+		{"every problem at once", func(c *Config) {
+			c.Addr, c.Audience, c.LogLevel, c.LogFormat = "x", "", "x", "x"
+		}, []string{"--addr", "--audience", "--log-level", "--log-format"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Defaults()
+			tt.change(&c)
+			err := c.Validate()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want one mentioning %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("error %q mentions %q", err, w)
+				}
+			}
+		})
+	}
+}

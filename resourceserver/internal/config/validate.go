@@ -1,0 +1,153 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Validate reports every problem of c at once, one error per problem joined
+// with errors.Join, in plain words that name the flag.
+//
+// The issuer is compared exactly with the "iss" of every token and the
+// public URL is the resource identifier clients compare exactly, so Validate
+// rejects rather than rewrites such a URL with a trailing slash, a query, a
+// fragment or user information.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+
+	if c.Addr == "" {
+		bad("--addr is empty; want host:port such as :8000")
+	} else if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
+		bad("--addr %q is not host:port, such as :8000 or 127.0.0.1:8000", c.Addr)
+	}
+
+	if msg := identifierProblem(c.Issuer); msg != "" {
+		bad("--issuer %q %s", c.Issuer, msg)
+	}
+	if strings.TrimSpace(c.Audience) == "" {
+		bad("--audience is empty; want this service's name in the tokens' \"aud\", such as search-api")
+	} else if strings.TrimSpace(c.Audience) != c.Audience {
+		bad("--audience %q must not begin or end with white space", c.Audience)
+	}
+	if c.JWKSURL != "" {
+		if msg := endpointProblem(c.JWKSURL); msg != "" {
+			bad("--jwks-url %q %s", c.JWKSURL, msg)
+		}
+	}
+
+	for _, p := range c.Proxies() {
+		if msg := proxyProblem(p); msg != "" {
+			bad("--trusted-proxies entry %q %s", p, msg)
+		}
+	}
+
+	if msg := identifierProblem(c.PublicURL); msg != "" {
+		bad("--public-url %q %s", c.PublicURL, msg)
+	}
+	// The default token URL derives from the issuer, whose problem is
+	// reported already.
+	if c.TokenURL != "" || identifierProblem(c.Issuer) == "" {
+		if msg := endpointProblem(c.TokenEndpoint()); msg != "" {
+			bad("--token-url %q %s", c.TokenEndpoint(), msg)
+		}
+	}
+	if !validClientID(c.DocsClientID) {
+		bad("--docs-client-id %q must be non-empty and only letters, digits, '.', '_', '~' or '-'", c.DocsClientID)
+	}
+
+	if _, ok := parseLevel(c.LogLevel); !ok {
+		bad("--log-level %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if f := strings.ToLower(c.LogFormat); f != "text" && f != "json" {
+		bad("--log-format %q is not text or json", c.LogFormat)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("--shutdown-timeout must be greater than zero, not %s", FormatDuration(c.ShutdownTimeout))
+	}
+
+	return errors.Join(errs...)
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+// endpointProblem says what is wrong with the URL of an endpoint that this
+// server or a browser fetches, or "" if nothing.
+func endpointProblem(raw string) string {
+	if raw == "" {
+		return "is empty; want an absolute http(s) URL"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "is not a URL"
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must be an absolute URL starting with https:// or http://"
+	case u.Host == "" || u.Hostname() == "":
+		return "has no host"
+	case u.User != nil:
+		return "must not contain a user name or password"
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return "must not have a fragment"
+	}
+	return ""
+}
+
+// identifierProblem says what is wrong with a URL that identifies a server
+// and is compared exactly (an issuer, a resource), or "" if nothing.
+func identifierProblem(raw string) string {
+	if msg := endpointProblem(raw); msg != "" {
+		return msg
+	}
+	u, _ := url.Parse(raw)
+	switch {
+	case u.RawQuery != "" || u.ForceQuery:
+		return "must not have a query"
+	case strings.HasSuffix(u.Path, "/"):
+		return "must not end with a slash"
+	}
+	return ""
+}
+
+// proxyProblem says what is wrong with a trusted proxy entry, or "" if
+// nothing.
+func proxyProblem(p string) string {
+	if _, err := netip.ParseAddr(p); err == nil {
+		return ""
+	}
+	prefix, err := netip.ParsePrefix(p)
+	if err != nil {
+		return "is neither an IP address nor a CIDR range such as 10.0.0.0/8"
+	}
+	if prefix.Bits() == 0 {
+		return "trusts every address, so any client could forge X-Forwarded-For"
+	}
+	return ""
+}
+
+// validClientID accepts the characters that survive Basic authentication
+// without form encoding, as the /docs page sends them.
+func validClientID(id string) bool {
+	if id == "" {
+		return false
+	}
+	for _, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("._~-", r):
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,117 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+)
+
+// message is the body of the API's answers.
+type message struct {
+	Message string `json:"message"`
+}
+
+// errorBody is the body of every error answer, in the shape of RFC 6749
+// §5.2 and RFC 6750 §3.
+type errorBody struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description,omitempty"`
+}
+
+type status struct {
+	Status string `json:"status"`
+}
+
+func (s *server) root(c *gin.Context) {
+	c.JSON(http.StatusOK, message{"Welcome to Test App for Security"})
+}
+
+// search answers GET /search?query=Q once the token has been checked.
+// The query must come exactly once and not be empty.
+func (s *server) search(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	values, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		invalidRequest(c, "the query string is malformed")
+		return
+	}
+	q := values["query"]
+	switch {
+	case len(q) == 0:
+		invalidRequest(c, "the query parameter is missing")
+		return
+	case len(q) > 1:
+		invalidRequest(c, "the query parameter must be given once")
+		return
+	case q[0] == "":
+		invalidRequest(c, "the query parameter is empty")
+		return
+	}
+	if q[0] == "apple" {
+		c.JSON(http.StatusOK, message{"found apple in search"})
+		return
+	}
+	c.JSON(http.StatusOK, message{q[0] + " not found in search"})
+}
+
+func invalidRequest(c *gin.Context, desc string) {
+	c.AbortWithStatusJSON(http.StatusBadRequest, errorBody{"invalid_request", desc})
+}
+
+func (s *server) healthz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, status{"ok"})
+}
+
+// readyz answers 200 once the signing keys are loaded, 503 before.
+func (s *server) readyz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	if !s.keys.Ready() {
+		c.JSON(http.StatusServiceUnavailable, status{"signing keys not loaded"})
+		return
+	}
+	c.JSON(http.StatusOK, status{"ready"})
+}
+
+// metadata is the protected resource metadata of RFC 9728 §2.
+type metadata struct {
+	Resource               string   `json:"resource"`
+	AuthorizationServers   []string `json:"authorization_servers"`
+	ScopesSupported        []string `json:"scopes_supported"`
+	BearerMethodsSupported []string `json:"bearer_methods_supported"`
+	ResourceDocumentation  string   `json:"resource_documentation"`
+}
+
+func protectedResourceMetadata(publicURL, issuer string) ([]byte, error) {
+	return json.MarshalIndent(metadata{
+		Resource:               publicURL,
+		AuthorizationServers:   []string{issuer},
+		ScopesSupported:        []string{ScopeSearch},
+		BearerMethodsSupported: []string{"header"},
+		ResourceDocumentation:  publicURL + DocsPath,
+	}, "", "  ")
+}
+
+// Public documents may be read by any origin: they hold no secret and are
+// fetched without credentials.
+func (s *server) protectedResourceMetadata(c *gin.Context) {
+	c.Header("Access-Control-Allow-Origin", "*")
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Data(http.StatusOK, "application/json", s.metadata)
+}
+
+func (s *server) openAPIDocument(c *gin.Context) {
+	c.Header("Access-Control-Allow-Origin", "*")
+	c.Header("Cache-Control", "no-cache")
+	c.Data(http.StatusOK, "application/json", s.openAPI)
+}
+
+func (s *server) notFound(c *gin.Context) {
+	c.JSON(http.StatusNotFound, errorBody{"not_found", "no such endpoint"})
+}
+
+func (s *server) methodNotAllowed(c *gin.Context) {
+	c.JSON(http.StatusMethodNotAllowed, errorBody{"method_not_allowed", "the endpoint does not allow this method"})
+}
