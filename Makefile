@@ -2,7 +2,7 @@
 
 GO          ?= go
 BIN         := $(CURDIR)/bin
-PKGS        := ./authserver/... ./pkg/... ./resourceserver/...
+PKGS        := ./authserver/... ./pkg/... ./resourceserver/... ./e2e/...
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 # Static binaries: no cgo anywhere (SQLite is the pure-Go driver).
@@ -15,13 +15,13 @@ all: build
 ## build: bin/authserver and bin/resourceserver
 build:
 	$(GO) build -trimpath -o $(BIN)/authserver ./authserver
-	@if [ -f resourceserver/main.go ]; then $(GO) build -trimpath -o $(BIN)/resourceserver ./resourceserver; fi
+	$(GO) build -trimpath -o $(BIN)/resourceserver ./resourceserver
 
 ## test: gofmt check, go vet, staticcheck and go test -race over every module
 test: fmt-check vet staticcheck unit
 
 fmt-check:
-	@out=$$(gofmt -l authserver pkg resourceserver); \
+	@out=$$(gofmt -l authserver pkg resourceserver e2e); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 vet:
@@ -39,7 +39,7 @@ unit:
 
 ## tidy: go mod tidy in every module
 tidy:
-	for m in authserver pkg resourceserver; do (cd $$m && $(GO) mod tidy) || exit 1; done
+	for m in authserver pkg resourceserver e2e; do (cd $$m && $(GO) mod tidy) || exit 1; done
 
 clean:
 	rm -rf $(BIN)

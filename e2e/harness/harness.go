@@ -1,0 +1,343 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"database/sql"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite" // reads the signing key out of the auth server's database
+)
+
+// Binaries are the built executables.
+type Binaries struct {
+	Auth     string
+	Resource string
+}
+
+var (
+	buildOnce sync.Once
+	built     Binaries
+	buildErr  error
+)
+
+// Build compiles both binaries once per test process, into a temporary
+// directory, from the workspace that contains this package.
+func Build() (Binaries, error) {
+	buildOnce.Do(func() {
+		root, err := workspaceRoot()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "fastsafe-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		built = Binaries{Auth: filepath.Join(dir, "authserver"), Resource: filepath.Join(dir, "resourceserver")}
+		for out, pkg := range map[string]string{built.Auth: "./authserver", built.Resource: "./resourceserver"} {
+			cmd := exec.Command("go", "build", "-o", out, pkg)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+				return
+			}
+		}
+	})
+	return built, buildErr
+}
+
+func workspaceRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.work above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// FreeAddr returns a loopback address with a port that was free a moment
+// ago.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// Logs collects a process's output; safe for concurrent use.
+type Logs struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Process is one running server.
+type Process struct {
+	t    testing.TB
+	name string
+	bin  string
+	args []string
+	env  []string
+	Logs *Logs
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func (p *Process) start() {
+	p.t.Helper()
+	cmd := exec.Command(p.bin, p.args...)
+	cmd.Env = p.env
+	cmd.Stdout, cmd.Stderr = p.Logs, p.Logs
+	if err := cmd.Start(); err != nil {
+		p.t.Fatalf("start %s: %v", p.name, err)
+	}
+	p.cmd = cmd
+	p.done = make(chan error, 1)
+	go func() { p.done <- cmd.Wait() }()
+}
+
+// Stop sends SIGTERM and waits for a graceful exit (bounded).
+func (p *Process) Stop() {
+	p.t.Helper()
+	if p.cmd == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			p.t.Errorf("%s exited with %v after SIGTERM\n%s", p.name, err, p.Logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.t.Errorf("%s did not stop within 30s of SIGTERM", p.name)
+	}
+	p.cmd = nil
+}
+
+// waitHTTP polls url until it answers 200, for at most 30 seconds.
+func waitHTTP(t testing.TB, p *Process, url string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("%s exited early: %v\n%s", p.name, err, p.Logs.String())
+		default:
+		}
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not answer 200 at %s within 30s\n%s", p.name, url, p.Logs.String())
+}
+
+// Auth is a running authorization server.
+type Auth struct {
+	*Process
+	URL  string
+	Addr string
+	DB   string
+}
+
+// AuthOptions tunes StartAuth.
+type AuthOptions struct {
+	// Env holds extra AUTH_* settings.
+	Env map[string]string
+}
+
+// StartAuth starts an authorization server on a fresh SQLite database
+// with a loopback issuer, a low bcrypt cost for speed, and JSON logs.
+func StartAuth(t testing.TB, opts AuthOptions) *Auth {
+	t.Helper()
+	bins, err := Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := FreeAddr(t)
+	a := &Auth{URL: "http://" + addr, Addr: addr, DB: filepath.Join(t.TempDir(), "auth.db")}
+	env := map[string]string{
+		"AUTH_ADDR":        addr,
+		"AUTH_ISSUER":      a.URL,
+		"AUTH_DB":          a.DB,
+		"AUTH_BCRYPT_COST": "4",
+		"AUTH_LOG_FORMAT":  "json",
+		"AUTH_LOG_LEVEL":   "debug",
+	}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	a.Process = &Process{t: t, name: "authserver", bin: bins.Auth, args: []string{"serve"}, env: environ(env), Logs: &Logs{}}
+	a.start()
+	t.Cleanup(a.Stop)
+	waitHTTP(t, a.Process, a.URL+"/healthz")
+	return a
+}
+
+// Restart stops the server and starts it again on the same port and database.
+func (a *Auth) Restart() {
+	a.t.Helper()
+	a.Stop()
+	a.start()
+	waitHTTP(a.t, a.Process, a.URL+"/healthz")
+}
+
+// CLI runs an authserver command on the server's database with stdin as
+// its standard input, and returns its standard output. It fails the test
+// if the command fails.
+func (a *Auth) CLI(stdin string, args ...string) string {
+	a.t.Helper()
+	out, errOut, err := a.TryCLI(stdin, args...)
+	if err != nil {
+		a.t.Fatalf("authserver %s: %v\n%s", strings.Join(args, " "), err, errOut)
+	}
+	return out
+}
+
+// TryCLI is CLI without failing the test.
+func (a *Auth) TryCLI(stdin string, args ...string) (stdout, stderr string, err error) {
+	bins, err := Build()
+	if err != nil {
+		return "", "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bins.Auth, args...)
+	cmd.Env = a.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// AddUser adds a user with the given password and scopes.
+func (a *Auth) AddUser(name, password string, scopes ...string) {
+	a.t.Helper()
+	args := []string{"users", "add", name}
+	if len(scopes) > 0 {
+		args = append(args, "--scopes", strings.Join(scopes, ","))
+	}
+	a.CLI(password+"\n", args...)
+}
+
+// AddClient adds a client and returns its secret ("" for public clients).
+func (a *Auth) AddClient(id string, args ...string) string {
+	a.t.Helper()
+	return strings.TrimSpace(a.CLI("", append([]string{"clients", "add", id}, args...)...))
+}
+
+// SigningKey reads the newest signing key and its kid out of the
+// database, so tests can forge tokens that carry a valid signature.
+func (a *Auth) SigningKey() (kid, alg string, key crypto.Signer) {
+	a.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+a.DB+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer db.Close()
+	var der []byte
+	err = db.QueryRow(`SELECT id, algorithm, private_key FROM signing_keys ORDER BY activates_at DESC, id DESC LIMIT 1`).Scan(&kid, &alg, &der)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return kid, alg, k.(crypto.Signer)
+}
+
+// Resource is a running resource server.
+type Resource struct {
+	*Process
+	URL string
+}
+
+// ResourceOptions tunes StartResource.
+type ResourceOptions struct {
+	// Env holds extra RS_* settings.
+	Env map[string]string
+}
+
+// StartResource starts a resource server trusting auth, and waits until it
+// has loaded auth's keys.
+func StartResource(t testing.TB, auth *Auth, opts ResourceOptions) *Resource {
+	t.Helper()
+	bins, err := Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := FreeAddr(t)
+	r := &Resource{URL: "http://" + addr}
+	env := map[string]string{
+		"RS_ADDR":       addr,
+		"RS_ISSUER":     auth.URL,
+		"RS_PUBLIC_URL": r.URL,
+		"RS_LOG_FORMAT": "json",
+		"RS_LOG_LEVEL":  "debug",
+	}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	r.Process = &Process{t: t, name: "resourceserver", bin: bins.Resource, env: environ(env), Logs: &Logs{}}
+	r.start()
+	t.Cleanup(r.Stop)
+	waitHTTP(t, r.Process, r.URL+"/readyz")
+	return r
+}
+
+// environ is a minimal environment: PATH and HOME from this process, and vars.
+func environ(vars map[string]string) []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
