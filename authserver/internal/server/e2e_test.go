@@ -60,6 +60,7 @@ type env struct {
 	clock  *clock
 	dbPath string
 	cfg    config.Config
+	alg    string
 }
 
 // seed creates the users and clients every test uses.
@@ -98,9 +99,12 @@ func seed(t *testing.T, st store.Store, now time.Time) {
 }
 
 // start runs a real server on a loopback port over a SQLite file.
-func start(t *testing.T) *env {
+func start(t *testing.T) *env { return startAlg(t, "RS256") }
+
+// startAlg is start with signing keys of algorithm alg.
+func startAlg(t *testing.T, alg string) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{t: time.Now().Truncate(time.Second)}, dbPath: t.TempDir() + "/auth.db"}
+	e := &env{t: t, alg: alg, clock: &clock{t: time.Now().Truncate(time.Second)}, dbPath: t.TempDir() + "/auth.db"}
 	st, err := sqlite.Open(context.Background(), e.dbPath)
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +127,7 @@ func (e *env) serve(st store.Store) {
 	cfg := config.Defaults()
 	cfg.Issuer = e.url
 	cfg.BcryptCost = 5
+	cfg.SigningAlg = e.alg
 	cfg.ShutdownTimeout = 10 * time.Second
 	e.cfg = cfg
 	ctx, cancel := context.WithCancel(context.Background())
@@ -233,7 +238,7 @@ func (e *env) verifyWithJWKS(token string) (*claims.AccessToken, jwt.MapClaims) 
 	}
 	var c claims.AccessToken
 	tok, err := jwt.ParseWithClaims(token, &c, keyfunc,
-		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(e.url), jwt.WithTimeFunc(e.clock.Now), jwt.WithExpirationRequired())
+		jwt.WithValidMethods([]string{e.alg}), jwt.WithIssuer(e.url), jwt.WithTimeFunc(e.clock.Now), jwt.WithExpirationRequired())
 	if err != nil {
 		e.t.Fatalf("token does not verify against the JWKS: %v", err)
 	}
@@ -274,6 +279,23 @@ func TestPasswordGrantWithOAuth2Library(t *testing.T) {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("claim %q missing (RFC 9068 §2.2)", k)
 		}
+	}
+}
+
+func TestSigningAlgorithms(t *testing.T) {
+	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+		t.Run(alg, func(t *testing.T) {
+			e := startAlg(t, alg)
+			cc := clientcredentials.Config{ClientID: "svc", ClientSecret: svcSecret, TokenURL: e.url + "/token"}
+			tok, err := cc.Token(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := e.verifyWithJWKS(tok.AccessToken) // checks the header's alg too
+			if c.Subject != "svc" {
+				t.Errorf("claims = %+v", c)
+			}
+		})
 	}
 }
 
