@@ -44,6 +44,15 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceTwoProcesses runs the replica tests with two stores on one
+// file, as a server and the command line (or two servers) share it.
+func TestConformanceTwoProcesses(t *testing.T) {
+	storetest.RunReplicas(t, func(t *testing.T) (a, b store.Store) {
+		path := filepath.Join(t.TempDir(), "auth.db")
+		return open(t, path), open(t, path)
+	})
+}
+
 func TestMigrationsIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "auth.db")
 	s1, err := Open(t.Context(), path, WithClock(fixedClock))

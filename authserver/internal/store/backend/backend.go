@@ -1,0 +1,65 @@
+package backend
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+)
+
+// Store is a store.Store that also manages its schema.
+type Store interface {
+	store.Store
+	// Migrate applies the schema migrations the database lacks.
+	Migrate(ctx context.Context) error
+	// SchemaVersion returns the schema version of the database.
+	SchemaVersion(ctx context.Context) (int, error)
+}
+
+var (
+	_ Store = (*sqlite.Store)(nil)
+	_ Store = (*postgres.Store)(nil)
+)
+
+// IsPostgres reports whether dsn names a PostgreSQL database (a
+// postgres:// or postgresql:// URL) rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	scheme, _, ok := strings.Cut(dsn, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
+}
+
+// Open opens the backend dsn names and applies pending migrations. logger
+// receives the backend's logs and now is its clock. Errors never contain
+// the password of a URL.
+func Open(ctx context.Context, dsn string, logger *slog.Logger, now func() time.Time) (Store, error) {
+	if IsPostgres(dsn) {
+		return postgres.Open(ctx, dsn, postgres.WithLogger(logger), postgres.WithClock(now))
+	}
+	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger), sqlite.WithClock(now))
+}
+
+// Redact returns dsn fit for messages and logs: a PostgreSQL URL with its
+// password (in the user information or the password parameter) masked, a
+// SQLite path as it is.
+func Redact(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		// Where the password ends cannot be told; show none of it.
+		scheme, _, _ := strings.Cut(dsn, "://")
+		return scheme + "://(unparsable URL)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,35 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// RevokeAccessToken records that the token jti is revoked until expiresAt,
+// which is required. Revoking it again keeps the later expiry.
+func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
+	if jti == "" {
+		return errors.New("postgres: revoke access token: empty jti")
+	}
+	if err := requireTimes(expiresAt); err != nil {
+		return fmt.Errorf("postgres: revoke access token: %w", err)
+	}
+	_, err := s.exec(ctx, `INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)
+ON CONFLICT (jti) DO UPDATE SET expires_at = GREATEST(revoked_access_tokens.expires_at, excluded.expires_at)`,
+		jti, encTime(expiresAt))
+	return wrap("revoke access token", err)
+}
+
+// AccessTokenRevoked reports whether the token jti has a revocation record.
+func (s *Store) AccessTokenRevoked(ctx context.Context, jti string) (bool, error) {
+	var revoked bool
+	err := s.read(ctx, func() error {
+		return s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)`, jti).Scan(&revoked)
+	})
+	if err != nil {
+		return false, wrap("access token revoked", err)
+	}
+	return revoked, nil
+}
