@@ -11,6 +11,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
 )
 
 // Authentication methods, named as in RFC 8414 metadata.
@@ -94,27 +95,54 @@ type ClientGetter interface {
 	GetClient(ctx context.Context, id string) (store.Client, error)
 }
 
-// Authenticator checks presented credentials against stored clients.
-type Authenticator struct {
-	clients ClientGetter
-	dummy   []byte
+// Throttle refuses sources and clients that failed to authenticate too
+// often, and counts the failures. *throttle.Guard implements it.
+type Throttle interface {
+	// AllowClient returns nil if r may try to authenticate as clientID,
+	// or the error to answer with.
+	AllowClient(r *http.Request, clientID string) error
+	// ClientFailed records a failed authentication of clientID by r.
+	ClientFailed(r *http.Request, clientID string)
 }
 
-// New returns an Authenticator reading clients from clients.
-func New(clients ClientGetter) *Authenticator {
-	return &Authenticator{clients: clients, dummy: secret.Hash("no client has this secret")}
+var _ Throttle = (*throttle.Guard)(nil)
+
+// Authenticator checks presented credentials against stored clients.
+type Authenticator struct {
+	clients  ClientGetter
+	throttle Throttle
+	dummy    []byte
+}
+
+// New returns an Authenticator reading clients from clients. throttle
+// limits failed authentications; nil means no limit.
+func New(clients ClientGetter, throttle Throttle) *Authenticator {
+	return &Authenticator{clients: clients, throttle: throttle, dummy: secret.Hash("no client has this secret")}
 }
 
 // Authenticate extracts and checks the request's client credentials. A
 // public client authenticates with its ID alone (and may present an empty
 // Basic secret); it is refused when confidentialOnly is set. Every failure
-// looks the same to the caller: invalid_client.
+// looks the same to the caller: invalid_client. While the request's source
+// address or the client is locked out by the throttle, the credentials are
+// not checked and the throttle's answer (429) is returned.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, form url.Values, confidentialOnly bool) (store.Client, error) {
 	creds, err := Extract(r, form)
 	if err != nil {
 		return store.Client{}, err
 	}
-	return a.Check(ctx, creds, confidentialOnly)
+	if a.throttle == nil {
+		return a.Check(ctx, creds, confidentialOnly)
+	}
+	if err := a.throttle.AllowClient(r, creds.ID); err != nil {
+		return store.Client{}, err
+	}
+	c, err := a.Check(ctx, creds, confidentialOnly)
+	var oe *oautherr.Error
+	if errors.As(err, &oe) && oe.Code == oautherr.CodeInvalidClient {
+		a.throttle.ClientFailed(r, creds.ID)
+	}
+	return c, err
 }
 
 // Check verifies creds against the stored client.

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
@@ -42,7 +45,7 @@ func TestAuthenticate(t *testing.T) {
 		"docs": {ID: "docs"},
 		"a:b":  {ID: "a:b", SecretHash: secret.Hash(hardSecret)},
 	}
-	auth := New(clients)
+	auth := New(clients, nil)
 	tests := []struct {
 		name             string
 		headers          []string
@@ -105,6 +108,75 @@ func TestAuthenticate(t *testing.T) {
 			}
 			if strings.Contains(e.Error(), hardSecret) {
 				t.Errorf("error leaks the secret: %v", e)
+			}
+		})
+	}
+}
+
+// fakeThrottle locks out the IDs in locked and records failures.
+type fakeThrottle struct {
+	locked map[string]bool
+	failed []string
+}
+
+func (f *fakeThrottle) AllowClient(_ *http.Request, id string) error {
+	if f.locked[id] {
+		return oautherr.TooManyRequests(time.Minute)
+	}
+	return nil
+}
+
+func (f *fakeThrottle) ClientFailed(_ *http.Request, id string) { f.failed = append(f.failed, id) }
+
+var _ Throttle = (*fakeThrottle)(nil)
+
+func TestAuthenticateThrottled(t *testing.T) {
+	clients := fakeClients{
+		"svc":    {ID: "svc", SecretHash: secret.Hash(hardSecret)},
+		"docs":   {ID: "docs"},
+		"locked": {ID: "locked", SecretHash: secret.Hash(hardSecret)},
+	}
+	tests := []struct {
+		name             string
+		form             url.Values
+		header           string
+		confidentialOnly bool
+		wantStatus       int // 0: success
+		wantFailed       []string
+	}{
+		{name: "success is not counted", form: url.Values{"client_id": {"svc"}, "client_secret": {hardSecret}}},
+		{name: "wrong secret is counted", form: url.Values{"client_id": {"svc"}, "client_secret": {"guess"}}, wantStatus: 401, wantFailed: []string{"svc"}},
+		{name: "unknown client is counted", form: url.Values{"client_id": {"nobody"}, "client_secret": {"guess"}}, wantStatus: 401, wantFailed: []string{"nobody"}},
+		{name: "wrong basic secret is counted", header: basic("svc", "guess"), wantStatus: 401, wantFailed: []string{"svc"}},
+		{name: "public client where a confidential one is needed", form: url.Values{"client_id": {"docs"}}, confidentialOnly: true, wantStatus: 401, wantFailed: []string{"docs"}},
+		{name: "locked out even with the right secret", form: url.Values{"client_id": {"locked"}, "client_secret": {hardSecret}}, wantStatus: 429},
+		{name: "malformed request is not a guess", header: "Basic !!!", wantStatus: 401},
+		{name: "store failure is not a guess", form: url.Values{"client_id": {"broken"}, "client_secret": {"x"}}, wantStatus: 503},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			th := &fakeThrottle{locked: map[string]bool{"locked": true}}
+			auth := New(clients, th)
+			r := httptest.NewRequest("POST", "/token", nil)
+			if tt.header != "" {
+				r.Header.Set("Authorization", tt.header)
+			}
+			f := tt.form
+			if f == nil {
+				f = url.Values{}
+			}
+			_, err := auth.Authenticate(context.Background(), r, f, tt.confidentialOnly)
+			switch {
+			case tt.wantStatus == 0 && err != nil:
+				t.Fatalf("unexpected error %v", err)
+			case tt.wantStatus != 0:
+				var e *oautherr.Error
+				if !errors.As(err, &e) || e.HTTPStatus() != tt.wantStatus {
+					t.Fatalf("err = %v, want status %d", err, tt.wantStatus)
+				}
+			}
+			if !slices.Equal(th.failed, tt.wantFailed) {
+				t.Errorf("failures recorded = %q, want %q", th.failed, tt.wantFailed)
 			}
 		})
 	}

@@ -113,6 +113,19 @@ func Unavailable(cause error) *Error {
 	return &Error{Code: CodeTemporarilyUnavailable, Description: "the service is temporarily unavailable, try again later", RetryAfter: 5 * time.Second, cause: cause}
 }
 
+// TooManyRequests answers a request whose source address or client failed
+// to authenticate too often and is locked out for a while: 429 (RFC 6585
+// §4) with Retry-After. RFC 6749 has no code for it; the answer uses
+// temporarily_unavailable, which says what the client should do: wait.
+func TooManyRequests(retryAfter time.Duration) *Error {
+	return &Error{
+		Code:        CodeTemporarilyUnavailable,
+		Description: "too many failed attempts, try again later",
+		Status:      http.StatusTooManyRequests,
+		RetryAfter:  max(retryAfter, time.Second),
+	}
+}
+
 // Internal wraps an unexpected internal failure: 500 server_error.
 func Internal(cause error) *Error {
 	return &Error{Code: CodeServerError, Description: "internal error", cause: cause}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWrite(t *testing.T) {
@@ -32,6 +33,8 @@ func TestWrite(t *testing.T) {
 		{"method", MethodNotAllowed("POST"), 405, CodeMethodNotAllowed, map[string]string{"Allow": "POST"}, false},
 		{"not found", NotFound(), 404, CodeNotFound, nil, false},
 		{"unavailable", Unavailable(errors.New("db down")), 503, CodeTemporarilyUnavailable, map[string]string{"Retry-After": "5"}, true},
+		{"too many requests", TooManyRequests(90*time.Second + time.Millisecond), 429, CodeTemporarilyUnavailable, map[string]string{"Retry-After": "91"}, false},
+		{"too many requests, under a second", TooManyRequests(time.Millisecond), 429, CodeTemporarilyUnavailable, map[string]string{"Retry-After": "1"}, false},
 		{"cancelled", context.Canceled, 503, CodeTemporarilyUnavailable, nil, true},
 		{"plain error", errors.New("boom"), 500, CodeServerError, nil, true},
 	}

@@ -9,4 +9,9 @@
 // 9068 JWTs signed by a pre-parsed key, refresh tokens are stored only as
 // hashes and rotated atomically by the store, and every error is answered
 // as RFC 6749 §5.2 says.
+//
+// The password grant normalises the user name (package username) before
+// anything else, and reports every failed login to a LoginThrottle: while
+// an account is locked out, even the right password gets the answer a
+// wrong one gets (RFC 6749 §4.3.2 requires protection against guessing).
 package token

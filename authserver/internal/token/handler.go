@@ -18,6 +18,8 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
 	"github.com/fastsafe/fastsafe/authserver/internal/reqlog"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
+	"github.com/fastsafe/fastsafe/authserver/internal/username"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 )
 
@@ -56,6 +58,22 @@ type ClientAuthenticator interface {
 	Authenticate(ctx context.Context, r *http.Request, form url.Values, confidentialOnly bool) (store.Client, error)
 }
 
+// LoginThrottle locks out accounts that fail to log in too often, and
+// counts failed logins against the client and the source address too.
+// *throttle.Guard implements it.
+type LoginThrottle interface {
+	// AccountLocked reports whether the account (normalised user name) is
+	// locked out.
+	AccountLocked(username string) bool
+	// LoginFailed records a failed login to username ("" when the name was
+	// not even valid) through clientID by r.
+	LoginFailed(r *http.Request, clientID, username string)
+	// LoginSucceeded clears the account's failures.
+	LoginSucceeded(username string)
+}
+
+var _ LoginThrottle = (*throttle.Guard)(nil)
+
 // Options configures the token endpoint.
 type Options struct {
 	Issuer string
@@ -69,6 +87,8 @@ type Options struct {
 	RefreshTokenAbsoluteTTL time.Duration
 	Now                     func() time.Time
 	Logger                  *slog.Logger
+	// Throttle limits password guessing; nil means no limit.
+	Throttle LoginThrottle
 }
 
 // Handler serves POST /token.
@@ -154,7 +174,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (oauth2.TokenInf
 	is := &issue{now: h.opts.Now(), client: client}
 	switch gt {
 	case GrantPassword:
-		if err := h.password(ctx, f, is); err != nil {
+		if err := h.password(r, f, is); err != nil {
 			return nil, err
 		}
 		tgr.UserID, tgr.Scope = is.subject, claims.FormatScope(is.refreshScopes)
@@ -215,9 +235,16 @@ func (h *Handler) engineError(err error) error {
 
 // password checks the resource owner's credentials and decides scope,
 // audience and refresh family for a password grant.
-func (h *Handler) password(ctx context.Context, f url.Values, is *issue) error {
-	username, pw := f.Get("username"), f.Get("password")
-	if username == "" || pw == "" {
+//
+// The user name is normalised (package username) before anything else, so
+// look-alike spellings are one account with one failure count. While the
+// account is locked out, the password is still compared, so that the
+// answer takes as long as usual, but even the right one fails with the
+// same invalid_grant as a wrong one.
+func (h *Handler) password(r *http.Request, f url.Values, is *issue) error {
+	ctx := r.Context()
+	rawName, pw := f.Get("username"), f.Get("password")
+	if rawName == "" || pw == "" {
 		return oautherr.InvalidRequest("username and password are required")
 	}
 	// Scope and audience are checked against the client before the
@@ -230,10 +257,17 @@ func (h *Handler) password(ctx context.Context, f url.Values, is *issue) error {
 		return err
 	}
 	failed := oautherr.InvalidGrant("invalid username or password")
-	if len(username) > maxUsernameLen || len(pw) > maxPasswordLen {
+	if len(rawName) > maxUsernameLen || len(pw) > maxPasswordLen {
+		h.loginFailed(r, is.client.ID, "")
 		return failed
 	}
-	u, err := h.store.GetUser(ctx, username)
+	name, err := username.Normalize(rawName)
+	if err != nil {
+		h.loginFailed(r, is.client.ID, "")
+		return failed
+	}
+	locked := h.opts.Throttle != nil && h.opts.Throttle.AccountLocked(name)
+	u, err := h.store.GetUser(ctx, name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		u = store.User{} // Verify compares against a dummy hash
@@ -247,8 +281,12 @@ func (h *Handler) password(ctx context.Context, f url.Values, is *issue) error {
 		}
 		return failed
 	}
-	if !ok || u.Disabled {
+	if locked || !ok || u.Disabled {
+		h.loginFailed(r, is.client.ID, name)
 		return failed
+	}
+	if h.opts.Throttle != nil {
+		h.opts.Throttle.LoginSucceeded(name)
 	}
 	if rehash {
 		h.rehash(ctx, u.Username, pw)
@@ -273,6 +311,13 @@ func (h *Handler) password(ctx context.Context, f url.Values, is *issue) error {
 		is.refreshExpiry = minTime(is.now.Add(h.opts.RefreshTokenTTL), is.family.ExpiresAt)
 	}
 	return nil
+}
+
+// loginFailed tells the throttle about a failed login.
+func (h *Handler) loginFailed(r *http.Request, clientID, name string) {
+	if h.opts.Throttle != nil {
+		h.opts.Throttle.LoginFailed(r, clientID, name)
+	}
 }
 
 // rehash upgrades a stored hash to the configured cost after a successful

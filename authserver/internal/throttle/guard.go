@@ -1,0 +1,143 @@
+package throttle
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
+	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
+)
+
+// Addresses finds the source address of a request.
+type Addresses interface {
+	Addr(r *http.Request) netip.Addr
+}
+
+var _ Addresses = (*clientip.Resolver)(nil)
+
+// Options configures a Guard.
+type Options struct {
+	Account Policy // per normalised user name
+	Client  Policy // per client ID
+	Address Policy // per source address
+	// Capacity is the number of records each of the three Limiters keeps;
+	// zero means DefaultCapacity.
+	Capacity int
+	// Addresses finds a request's source address. Required.
+	Addresses Addresses
+	Now       func() time.Time // default time.Now
+	Logger    *slog.Logger     // receives lockouts; default: discard
+}
+
+// Guard throttles logins and client authentications. It is safe for
+// concurrent use.
+type Guard struct {
+	accounts  *Limiter
+	clients   *Limiter
+	addresses *Limiter
+	addrs     Addresses
+	log       *slog.Logger
+}
+
+// New returns a Guard.
+func New(opts Options) *Guard {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Addresses == nil {
+		opts.Addresses = clientip.New(nil)
+	}
+	return &Guard{
+		accounts:  NewLimiter(opts.Account, opts.Capacity, opts.Now),
+		clients:   NewLimiter(opts.Client, opts.Capacity, opts.Now),
+		addresses: NewLimiter(opts.Address, opts.Capacity, opts.Now),
+		addrs:     opts.Addresses,
+		log:       opts.Logger,
+	}
+}
+
+// addressKey is the Limiter key of r's source: an IPv4 address, the /64 of
+// an IPv6 address, or "unknown".
+func (g *Guard) addressKey(r *http.Request) string {
+	a := g.addrs.Addr(r)
+	switch {
+	case !a.IsValid():
+		return "unknown"
+	case a.Is6():
+		p, _ := a.Prefix(64)
+		return p.String()
+	default:
+		return a.String()
+	}
+}
+
+// AllowClient returns nil if a request from r's source address may try to
+// authenticate as clientID, and the 429 answer if the address or the
+// client is locked out.
+func (g *Guard) AllowClient(r *http.Request, clientID string) error {
+	wait := max(g.addresses.Locked(g.addressKey(r)), g.clients.Locked(clientID))
+	if wait > 0 {
+		return oautherr.TooManyRequests(wait)
+	}
+	return nil
+}
+
+// ClientFailed records a failed authentication of clientID from r's source
+// address.
+func (g *Guard) ClientFailed(r *http.Request, clientID string) {
+	addr := g.addressKey(r)
+	g.lockedOut("client", slog.String("client_id", short(clientID)), g.clients.Fail(clientID), addr)
+	g.lockedOut("address", slog.String("address", addr), g.addresses.Fail(addr), addr)
+}
+
+// AccountLocked reports whether the account named username (normalised)
+// is locked out.
+func (g *Guard) AccountLocked(username string) bool {
+	return g.accounts.Locked(username) > 0
+}
+
+// LoginFailed records a failed password login to username (normalised;
+// empty if the name was not even valid) through clientID from r's source
+// address.
+func (g *Guard) LoginFailed(r *http.Request, clientID, username string) {
+	addr := g.addressKey(r)
+	if username != "" {
+		g.lockedOut("account", slog.String("user", short(username)), g.accounts.Fail(username), addr)
+	}
+	g.lockedOut("client", slog.String("client_id", short(clientID)), g.clients.Fail(clientID), addr)
+	g.lockedOut("address", slog.String("address", addr), g.addresses.Fail(addr), addr)
+}
+
+// LoginSucceeded clears the failures of the account: its owner knows the
+// password. The client's and the address's failures stay.
+func (g *Guard) LoginSucceeded(username string) {
+	g.accounts.Reset(username)
+}
+
+// short bounds a logged name: a client ID comes straight from the request.
+func short(s string) string {
+	const max = 128
+	if len(s) <= max {
+		return s
+	}
+	return strings.ToValidUTF8(s[:max], "") + "…"
+}
+
+// lockedOut logs a lockout that has just begun. Names and addresses are
+// logged; passwords and secrets never reach this package.
+func (g *Guard) lockedOut(kind string, who slog.Attr, d time.Duration, addr string) {
+	if d <= 0 {
+		return
+	}
+	attrs := []any{slog.String("kind", kind), who, slog.Duration("for", d)}
+	if kind != "address" {
+		attrs = append(attrs, slog.String("last_address", addr))
+	}
+	g.log.Warn("locked out after repeated authentication failures", attrs...)
+}
