@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
 )
 
 // Exit statuses of Main.
@@ -115,7 +115,7 @@ type app struct {
 
 	cfg config.Config
 	log *slog.Logger
-	db  *sqlite.Store
+	db  backend.Store
 }
 
 // Main runs the authserver command line and returns its exit status:
@@ -315,19 +315,20 @@ func checkArgs(c command, pos []string) error {
 	return nil
 }
 
-// openDB opens the database in a.cfg.DB. For dbExisting a missing file is
+// openDB opens the database in a.cfg.DB: a SQLite file, or a PostgreSQL
+// database for a postgres:// URL. For dbExisting a missing SQLite file is
 // an error: a mistyped --db must not silently create an empty database and
-// add a user to it.
+// add a user to it. Messages show the URL without its password.
 func (a *app) openDB(ctx context.Context, mode dbMode) error {
-	if mode == dbExisting {
+	if mode == dbExisting && !backend.IsPostgres(a.cfg.DB) {
 		if _, err := os.Stat(a.cfg.DB); errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("database %q does not exist; check --db (env %s), or create it with '%s migrate'",
 				a.cfg.DB, config.EnvName("db"), progName)
 		}
 	}
-	db, err := sqlite.Open(ctx, a.cfg.DB, sqlite.WithLogger(a.log), sqlite.WithClock(a.now))
+	db, err := backend.Open(ctx, a.cfg.DB, a.log, a.now)
 	if err != nil {
-		return fmt.Errorf("opening database %q: %w", a.cfg.DB, err)
+		return fmt.Errorf("opening database %q: %w", backend.Redact(a.cfg.DB), err)
 	}
 	a.db = db
 	return nil

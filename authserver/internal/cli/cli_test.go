@@ -259,6 +259,37 @@ func TestUsersLifecycle(t *testing.T) {
 	}
 }
 
+// TestUsersLookAlikeNames: every users command normalises the name (RFC
+// 8265), so look-alike spellings are one user and cannot make a second.
+func TestUsersLookAlikeNames(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	r := h.ok("first-password\n", "users", "add", "\u212Aelvin") // Kelvin sign
+	if !strings.Contains(r.stdout, `user "kelvin" added`) {
+		t.Errorf("users add printed %q", r.stdout)
+	}
+	for _, name := range []string{"kelvin", "Kelvin", "KELVIN", "ｋｅｌｖｉｎ"} {
+		h.fails(ExitFailure, `user "kelvin" already exists`, "second-password\n", "users", "add", name)
+	}
+	users, err := h.store().ListUsers(ctx)
+	if err != nil || len(users) != 1 || users[0].Username != "kelvin" {
+		t.Fatalf("users = %+v, %v; want kelvin alone", users, err)
+	}
+	h.ok("", "users", "disable", "KELVIN")
+	if u, _ := h.store().GetUser(ctx, "kelvin"); !u.Disabled {
+		t.Error("users disable KELVIN did not disable kelvin")
+	}
+	h.ok("", "users", "enable", "\u212Aelvin")
+	h.ok("new-password\n", "users", "passwd", "Kelvin")
+	u, _ := h.store().GetUser(ctx, "kelvin")
+	checkPasswordIs(t, u.PasswordHash, "new-password")
+	h.fails(ExitUsage, "control or invisible character", "", "users", "disable", "kel\x00vin")
+	h.ok("", "users", "delete", "KeLvIn")
+	if _, err := h.store().GetUser(ctx, "kelvin"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetUser after delete: %v", err)
+	}
+}
+
 func TestUsersPassword(t *testing.T) {
 	h := newHarness(t)
 	tests := []struct {

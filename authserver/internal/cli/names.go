@@ -1,44 +1,42 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/username"
 )
 
 // maxNameLength is the longest user name or client ID, in bytes.
 const maxNameLength = 128
 
-// checkUsername accepts a user name as given, without normalising it: it
-// rejects an empty name, one over maxNameLength bytes, one that is not
-// UTF-8, and one with control or invisible formatting characters or with
-// white space at either end (which would be trimmed nowhere, so that "bob "
-// and "bob" would be two users). Any other character, ':' and '@'
-// included, is allowed.
+// normalizeUsername returns the canonical form of a user name given on the
+// command line: the one form the store and the token endpoint use (package
+// username, RFC 8265), so that "Bob", "ＢＯＢ" and "bob" are one user. The
+// error quotes the name as given.
+func normalizeUsername(name string) (string, error) {
+	n, err := username.Normalize(name)
+	var e *username.Error
+	switch {
+	case err == nil:
+		return n, nil
+	case !errors.As(err, &e):
+		return "", err
+	case len(name) > 2*maxNameLength:
+		return "", fmt.Errorf("the user name %s", e.Reason)
+	}
+	return "", fmt.Errorf("the user name %q %s", name, e.Reason)
+}
+
+// checkUsername reports whether normalizeUsername accepts name.
 func checkUsername(name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("the user name is empty")
-	case len(name) > maxNameLength:
-		return fmt.Errorf("the user name is longer than %d bytes", maxNameLength)
-	case !utf8.ValidString(name):
-		return fmt.Errorf("the user name %q is not valid UTF-8", name)
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return fmt.Errorf("the user name %q contains a control or invisible character", name)
-		}
-	}
-	switch {
-	case strings.TrimSpace(name) == "":
-		return fmt.Errorf("the user name %q is only white space", name)
-	case strings.TrimSpace(name) != name:
-		return fmt.Errorf("the user name %q begins or ends with white space", name)
-	}
-	return nil
+	_, err := normalizeUsername(name)
+	return err
 }
 
 // checkClientID accepts 1 to maxNameLength of the characters that never

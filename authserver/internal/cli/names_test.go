@@ -26,6 +26,11 @@ func TestCheckUsername(t *testing.T) {
 		{"b\u200bob", false}, // zero-width space
 		{"\u202ebob", false}, // right-to-left override
 		{"bad\xffutf8", false},
+		{"\u212Aelvin", true}, // the Kelvin sign is a k
+		{"ＢＯＢ", true},
+		{"two  spaces", false},
+		{"emoji\U0001F600", false},
+		{"no\u00a0break", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
 )
 
 var serveCommand = command{
@@ -13,10 +14,18 @@ var serveCommand = command{
 	summary: "run the authorization server (the default command)",
 	details: `Creates the database if it is missing and upgrades its schema, then serves
 on --addr until interrupted (SIGINT or SIGTERM), when it shuts down within
---shutdown-timeout. Logs go to standard error.`,
+--shutdown-timeout. Logs go to standard error.
+
+The first time it runs on a database with --bootstrap-user,
+--bootstrap-client-id or --bootstrap-docs-client-id set, it creates that
+user and those clients before serving; never again, so later changes to
+them are kept.`,
 	db: dbCreate,
 	setup: func(*flag.FlagSet) action {
 		return func(ctx context.Context, a *app, _ []string) error {
+			if err := a.bootstrap(ctx); err != nil {
+				return err
+			}
 			return server.Run(ctx, a.cfg, a.db, a.log)
 		}
 	},
@@ -33,7 +42,7 @@ var migrateCommand = command{
 			if err != nil {
 				return fmt.Errorf("reading the schema version: %w", err)
 			}
-			fmt.Fprintf(a.stdout, "database %q is at schema version %d\n", a.cfg.DB, v)
+			fmt.Fprintf(a.stdout, "database %q is at schema version %d\n", backend.Redact(a.cfg.DB), v)
 			return nil
 		}
 	},

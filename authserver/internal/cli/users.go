@@ -10,10 +10,15 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 )
 
-const usernameRules = `NAME is stored as given, and is the "sub" of the user's tokens. It must
-not be empty, longer than 128 bytes, contain control or invisible
-characters, or begin or end with white space. Users and clients share one
-namespace: a user cannot take a client's ID as name.`
+const usernameRules = `NAME is normalised as RFC 8265 says (the UsernameCaseMapped profile): upper
+case becomes lower case, full-width letters their usual form, and the result
+is in Unicode NFC; so "Bob", "ＢＯＢ" and "bob" are one user, "bob", and the
+Kelvin sign is the letter k. The normalised name is stored, is the "sub" of
+the user's tokens, and is what logging in with any spelling of it finds. It
+must not be empty or longer than 128 bytes, contain control, invisible or
+space characters other than single spaces between its parts, or symbols
+outside ASCII. Users and clients share one namespace: a user cannot take a
+client's ID as name. Every users command normalises NAME the same way.`
 
 const passwordInput = `The password is read from standard input: its first line, without the line
 ending. On a terminal it is asked for twice, without echo. It must not be
@@ -31,8 +36,8 @@ var usersAddCommand = command{
 		scopes := fs.String("scopes", "", "comma-separated `list` of the scopes the user may be granted; none means no restriction")
 		return func(ctx context.Context, a *app, args []string) error {
 			const cmd = "users add"
-			name := args[0]
-			if err := checkUsername(name); err != nil {
+			name, err := normalizeUsername(args[0])
+			if err != nil {
 				return &usageError{cmd: cmd, err: err}
 			}
 			if err := checkEmail(*email); err != nil {
@@ -163,7 +168,10 @@ var usersDisableCommand = command{
 	db:      dbExisting,
 	setup: func(*flag.FlagSet) action {
 		return func(ctx context.Context, a *app, args []string) error {
-			name := args[0]
+			name, err := normalizeUsername(args[0])
+			if err != nil {
+				return &usageError{cmd: "users disable", err: err}
+			}
 			if err := a.setDisabled(ctx, name, true); err != nil {
 				return err
 			}
@@ -183,10 +191,14 @@ var usersEnableCommand = command{
 	db:      dbExisting,
 	setup: func(*flag.FlagSet) action {
 		return func(ctx context.Context, a *app, args []string) error {
-			if err := a.setDisabled(ctx, args[0], false); err != nil {
+			name, err := normalizeUsername(args[0])
+			if err != nil {
+				return &usageError{cmd: "users enable", err: err}
+			}
+			if err := a.setDisabled(ctx, name, false); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "user %q enabled\n", args[0])
+			fmt.Fprintf(a.stdout, "user %q enabled\n", name)
 			return nil
 		}
 	},
@@ -228,7 +240,10 @@ var usersPasswdCommand = command{
 	db:      dbExisting,
 	setup: func(*flag.FlagSet) action {
 		return func(ctx context.Context, a *app, args []string) error {
-			name := args[0]
+			name, err := normalizeUsername(args[0])
+			if err != nil {
+				return &usageError{cmd: "users passwd", err: err}
+			}
 			if _, err := a.db.GetUser(ctx, name); err != nil {
 				return userError(name, "looking up", err)
 			}
@@ -261,10 +276,14 @@ var usersDeleteCommand = command{
 	db:      dbExisting,
 	setup: func(*flag.FlagSet) action {
 		return func(ctx context.Context, a *app, args []string) error {
-			if err := userError(args[0], "deleting", a.db.DeleteUser(ctx, args[0])); err != nil {
+			name, err := normalizeUsername(args[0])
+			if err != nil {
+				return &usageError{cmd: "users delete", err: err}
+			}
+			if err := userError(name, "deleting", a.db.DeleteUser(ctx, name)); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "user %q deleted\n", args[0])
+			fmt.Fprintf(a.stdout, "user %q deleted\n", name)
 			return nil
 		}
 	},

@@ -7,7 +7,7 @@ import "time"
 type Config struct {
 	Addr   string // --addr, AUTH_ADDR: listen address (":9096")
 	Issuer string // --issuer, AUTH_ISSUER: issuer URL ("http://localhost:9096")
-	DB     string // --db, AUTH_DB: SQLite file path ("data/authserver.db")
+	DB     string // --db, AUTH_DB: SQLite file path ("data/authserver.db") or postgres:// URL
 
 	AccessTokenTTL          time.Duration // --access-token-ttl (30m)
 	RefreshTokenTTL         time.Duration // --refresh-token-ttl: idle expiry (24h)
@@ -18,6 +18,10 @@ type Config struct {
 	JWKSMaxAge       time.Duration // --jwks-max-age: Cache-Control max-age of the JWKS (5m)
 
 	BcryptCost int // --bcrypt-cost (10)
+	// BcryptConcurrency, --bcrypt-concurrency, bounds the bcrypt
+	// computations (password grants) running at once; more wait their
+	// turn. 0 means AutoBcryptConcurrency().
+	BcryptConcurrency int
 
 	LogLevel  string // --log-level: debug, info, warn, error (info)
 	LogFormat string // --log-format: text or json (text)
@@ -28,4 +32,27 @@ type Config struct {
 	// API docs page) allowed to call /token, /introspect and /revoke
 	// from JavaScript: --cors-origins, comma-separated, none by default.
 	CORSOrigins []string
+
+	// Brute-force defence (package throttle). A count of zero turns that
+	// limit off.
+	LoginMaxFailures   int           // --login-max-failures: failed logins that lock an account out (5)
+	LoginLockout       time.Duration // --login-lockout: the first lockout; each further one doubles, up to 64 times (1m)
+	ClientMaxFailures  int           // --client-max-failures: failed authentications and logins that lock a client out (100)
+	AddressMaxFailures int           // --address-max-failures: failed authentications and logins that lock a source address out (50)
+	// TrustedProxies, --trusted-proxies, are the addresses or CIDR ranges
+	// of the reverse proxies whose X-Forwarded-For is believed; none by
+	// default, so the TCP peer is the source address.
+	TrustedProxies []string
+
+	// The Bootstrap settings describe the user and clients serve creates
+	// the first time it runs on a database, and never again (package
+	// bootstrap). Each part is optional; with none of the user and the two
+	// client IDs set, nothing is created.
+	BootstrapUser         string   // --bootstrap-user: the initial user's name
+	BootstrapPassword     string   // --bootstrap-password: its password
+	BootstrapClientID     string   // --bootstrap-client-id: a confidential client (password, client_credentials, refresh_token)
+	BootstrapClientSecret string   // --bootstrap-client-secret: its secret, 32 to 512 visible ASCII characters
+	BootstrapDocsClientID string   // --bootstrap-docs-client-id: a public client (password, refresh_token) for an API docs page
+	BootstrapAudience     []string // --bootstrap-audience: the clients' audience ("search-api")
+	BootstrapScopes       []string // --bootstrap-scopes: the clients' scopes and the user's ("search")
 }

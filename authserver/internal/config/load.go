@@ -26,6 +26,12 @@ func Defaults() Config {
 		LogLevel:                "info",
 		LogFormat:               "text",
 		ShutdownTimeout:         15 * time.Second,
+		LoginMaxFailures:        5,
+		LoginLockout:            time.Minute,
+		ClientMaxFailures:       100,
+		AddressMaxFailures:      50,
+		BootstrapAudience:       []string{"search-api"},
+		BootstrapScopes:         []string{"search"},
 	}
 }
 
@@ -52,7 +58,7 @@ type setting struct {
 var settings = []setting{
 	{"addr", "`address` to listen on, host:port", kindString, func(c *Config) any { return &c.Addr }},
 	{"issuer", "issuer `URL`: the \"iss\" of every token; absolute http(s) URL without trailing slash, query or fragment", kindString, func(c *Config) any { return &c.Issuer }},
-	{"db", "`path` of the SQLite database file", kindString, func(c *Config) any { return &c.DB }},
+	{"db", "`path` of the SQLite database file, or a postgres:// URL", kindString, func(c *Config) any { return &c.DB }},
 	{"access-token-ttl", "lifetime of an access token", kindDuration, func(c *Config) any { return &c.AccessTokenTTL }},
 	{"refresh-token-ttl", "idle lifetime of a refresh token: how long it stays valid unless used", kindDuration, func(c *Config) any { return &c.RefreshTokenTTL }},
 	{"refresh-token-absolute-ttl", "absolute lifetime of a refresh-token family, however often it is used", kindDuration, func(c *Config) any { return &c.RefreshTokenAbsoluteTTL }},
@@ -60,10 +66,23 @@ var settings = []setting{
 	{"key-activate-after", "how long a new signing key is published before it signs", kindDuration, func(c *Config) any { return &c.KeyActivateAfter }},
 	{"jwks-max-age", "Cache-Control max-age of the JWKS", kindDuration, func(c *Config) any { return &c.JWKSMaxAge }},
 	{"bcrypt-cost", "bcrypt `cost` of new password hashes, 4 to 31", kindInt, func(c *Config) any { return &c.BcryptCost }},
+	{"bcrypt-concurrency", "most bcrypt computations (password checks) at once; 0 is one per CPU core", kindInt, func(c *Config) any { return &c.BcryptConcurrency }},
 	{"log-level", "log `level`: debug, info, warn or error", kindString, func(c *Config) any { return &c.LogLevel }},
 	{"log-format", "log `format`: text or json", kindString, func(c *Config) any { return &c.LogFormat }},
 	{"shutdown-timeout", "how long a graceful shutdown may take before connections are closed", kindDuration, func(c *Config) any { return &c.ShutdownTimeout }},
 	{"cors-origins", "comma-separated browser `origins` (scheme://host[:port]) allowed to call the token endpoint, such as the API docs page", kindList, func(c *Config) any { return (*listValue)(&c.CORSOrigins) }},
+	{"login-max-failures", "failed password logins that lock an account out, from any address; while locked out even the right password fails; 0 turns it off", kindInt, func(c *Config) any { return &c.LoginMaxFailures }},
+	{"login-lockout", "length of the first lockout of an account, client or address; each further lockout doubles, up to 64 times as long", kindDuration, func(c *Config) any { return &c.LoginLockout }},
+	{"client-max-failures", "failed authentications of a client, and failed logins through it, that lock the client out (429); 0 turns it off", kindInt, func(c *Config) any { return &c.ClientMaxFailures }},
+	{"address-max-failures", "failed logins and client authentications from one source address (IPv6: one /64) that lock it out (429); 0 turns it off", kindInt, func(c *Config) any { return &c.AddressMaxFailures }},
+	{"trusted-proxies", "comma-separated `addresses` or CIDR ranges of reverse proxies whose X-Forwarded-For names the source address", kindList, func(c *Config) any { return (*listValue)(&c.TrustedProxies) }},
+	{"bootstrap-user", "serve: `name` of a user to create the first time the server runs on the database, and never again", kindString, func(c *Config) any { return &c.BootstrapUser }},
+	{"bootstrap-password", "serve: `password` of --bootstrap-user; prefer the environment variable, as flags are visible to every local user", kindString, func(c *Config) any { return &c.BootstrapPassword }},
+	{"bootstrap-client-id", "serve: `ID` of a confidential client (password, client_credentials and refresh_token grants) to create the first time the server runs on the database", kindString, func(c *Config) any { return &c.BootstrapClientID }},
+	{"bootstrap-client-secret", "serve: `secret` of --bootstrap-client-id, 32 to 512 visible ASCII characters; prefer the environment variable", kindString, func(c *Config) any { return &c.BootstrapClientSecret }},
+	{"bootstrap-docs-client-id", "serve: `ID` of a public client (password and refresh_token grants) for an API docs page, created the first time the server runs on the database", kindString, func(c *Config) any { return &c.BootstrapDocsClientID }},
+	{"bootstrap-audience", "serve: comma-separated `audiences` of the bootstrap clients' tokens", kindList, func(c *Config) any { return (*listValue)(&c.BootstrapAudience) }},
+	{"bootstrap-scopes", "serve: comma-separated `scopes` of the bootstrap clients, and those the bootstrap user may be granted", kindList, func(c *Config) any { return (*listValue)(&c.BootstrapScopes) }},
 }
 
 // listValue is a comma-separated list flag; setting it replaces the list.

@@ -38,6 +38,12 @@ func TestDefaults(t *testing.T) {
 		LogLevel:                "info",
 		LogFormat:               "text",
 		ShutdownTimeout:         15 * time.Second,
+		LoginMaxFailures:        5,
+		LoginLockout:            time.Minute,
+		ClientMaxFailures:       100,
+		AddressMaxFailures:      50,
+		BootstrapAudience:       []string{"search-api"},
+		BootstrapScopes:         []string{"search"},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Defaults() = %+v, want %+v", c, want)
@@ -83,10 +89,23 @@ func TestLoadEverySetting(t *testing.T) {
 		{"key-activate-after", "1h", func(c Config) any { return c.KeyActivateAfter }, time.Hour},
 		{"jwks-max-age", "90s", func(c Config) any { return c.JWKSMaxAge }, 90 * time.Second},
 		{"bcrypt-cost", "12", func(c Config) any { return c.BcryptCost }, 12},
+		{"bcrypt-concurrency", "3", func(c Config) any { return c.BcryptConcurrency }, 3},
 		{"log-level", "debug", func(c Config) any { return c.LogLevel }, "debug"},
 		{"log-format", "json", func(c Config) any { return c.LogFormat }, "json"},
 		{"shutdown-timeout", "3s", func(c Config) any { return c.ShutdownTimeout }, 3 * time.Second},
 		{"cors-origins", "http://a:1,http://b:2", func(c Config) any { return strings.Join(c.CORSOrigins, " ") }, "http://a:1 http://b:2"},
+		{"login-max-failures", "3", func(c Config) any { return c.LoginMaxFailures }, 3},
+		{"login-lockout", "5m", func(c Config) any { return c.LoginLockout }, 5 * time.Minute},
+		{"client-max-failures", "7", func(c Config) any { return c.ClientMaxFailures }, 7},
+		{"address-max-failures", "9", func(c Config) any { return c.AddressMaxFailures }, 9},
+		{"trusted-proxies", "10.0.0.0/8, ::1", func(c Config) any { return strings.Join(c.TrustedProxies, " ") }, "10.0.0.0/8 ::1"},
+		{"bootstrap-user", "demo", func(c Config) any { return c.BootstrapUser }, "demo"},
+		{"bootstrap-password", "pw", func(c Config) any { return c.BootstrapPassword }, "pw"},
+		{"bootstrap-client-id", "app", func(c Config) any { return c.BootstrapClientID }, "app"},
+		{"bootstrap-client-secret", "s3cr3t", func(c Config) any { return c.BootstrapClientSecret }, "s3cr3t"},
+		{"bootstrap-docs-client-id", "docs", func(c Config) any { return c.BootstrapDocsClientID }, "docs"},
+		{"bootstrap-audience", "api-a, api-b", func(c Config) any { return strings.Join(c.BootstrapAudience, " ") }, "api-a api-b"},
+		{"bootstrap-scopes", "read,write", func(c Config) any { return strings.Join(c.BootstrapScopes, " ") }, "read write"},
 	}
 	if len(tests) != len(FlagNames()) {
 		t.Fatalf("test covers %d settings, Register defines %d", len(tests), len(FlagNames()))

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
 )
 
 // Bounds of BcryptCost, those of golang.org/x/crypto/bcrypt.
@@ -15,6 +17,17 @@ const (
 	MinBcryptCost = 4
 	MaxBcryptCost = 31
 )
+
+// MaxAccessTokenTTL bounds AccessTokenTTL: it is verify.MaxLifetime, the
+// longest lifetime resource servers accept.
+const MaxAccessTokenTTL = 24 * time.Hour
+
+// MaxLoginLockout bounds LoginLockout; lockouts grow to 64 times it.
+const MaxLoginLockout = 24 * time.Hour
+
+// MaxBcryptConcurrency bounds BcryptConcurrency: bcrypt is CPU-bound,
+// so more computations at once than cores only adds latency.
+const MaxBcryptConcurrency = 1024
 
 // SigningAlgs are the accepted values of SigningAlg.
 var SigningAlgs = []string{"RS256", "ES256", "EdDSA"}
@@ -42,7 +55,7 @@ func (c Config) Validate() error {
 	}
 
 	if strings.TrimSpace(c.DB) == "" {
-		bad("--db is empty; want the path of the SQLite database file")
+		bad("--db is empty; want the path of the SQLite database file, or a postgres:// URL")
 	}
 
 	positive := func(name string, d time.Duration) {
@@ -51,6 +64,10 @@ func (c Config) Validate() error {
 		}
 	}
 	positive("access-token-ttl", c.AccessTokenTTL)
+	if c.AccessTokenTTL > MaxAccessTokenTTL {
+		bad("--access-token-ttl must be at most %s, not %s: resource servers refuse longer-lived tokens",
+			FormatDuration(MaxAccessTokenTTL), FormatDuration(c.AccessTokenTTL))
+	}
 	positive("refresh-token-ttl", c.RefreshTokenTTL)
 	positive("refresh-token-absolute-ttl", c.RefreshTokenAbsoluteTTL)
 	if c.RefreshTokenTTL > 0 && c.RefreshTokenAbsoluteTTL > 0 && c.RefreshTokenTTL > c.RefreshTokenAbsoluteTTL {
@@ -71,6 +88,9 @@ func (c Config) Validate() error {
 	if c.BcryptCost < MinBcryptCost || c.BcryptCost > MaxBcryptCost {
 		bad("--bcrypt-cost must be from %d to %d, not %d", MinBcryptCost, MaxBcryptCost, c.BcryptCost)
 	}
+	if c.BcryptConcurrency < 0 || c.BcryptConcurrency > MaxBcryptConcurrency {
+		bad("--bcrypt-concurrency must be from 0 (one per CPU core) to %d, not %d", MaxBcryptConcurrency, c.BcryptConcurrency)
+	}
 
 	if _, ok := parseLevel(c.LogLevel); !ok {
 		bad("--log-level %q is not one of debug, info, warn, error", c.LogLevel)
@@ -85,6 +105,26 @@ func (c Config) Validate() error {
 		if msg := originProblem(o); msg != "" {
 			bad("--cors-origins: %q %s", o, msg)
 		}
+	}
+
+	notNegative := func(name string, n int) {
+		if n < 0 {
+			bad("--%s must not be negative, not %d; 0 turns the limit off", name, n)
+		}
+	}
+	notNegative("login-max-failures", c.LoginMaxFailures)
+	notNegative("client-max-failures", c.ClientMaxFailures)
+	notNegative("address-max-failures", c.AddressMaxFailures)
+	if c.LoginLockout <= 0 || c.LoginLockout > MaxLoginLockout {
+		bad("--login-lockout must be greater than zero and at most %s, not %s",
+			FormatDuration(MaxLoginLockout), FormatDuration(c.LoginLockout))
+	}
+	if _, err := clientip.ParseTrusted(c.TrustedProxies); err != nil {
+		bad("--trusted-proxies: %v", err)
+	}
+
+	if err := c.BootstrapSpec().Validate(); err != nil {
+		errs = append(errs, err)
 	}
 
 	return errors.Join(errs...)

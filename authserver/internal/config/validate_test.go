@@ -51,11 +51,33 @@ func TestValidateOneProblem(t *testing.T) {
 		{"bcrypt cost 31", func(c *Config) { c.BcryptCost = 31 }, ""},
 		{"bcrypt cost 3", func(c *Config) { c.BcryptCost = 3 }, "--bcrypt-cost must be from 4 to 31, not 3"},
 		{"bcrypt cost 32", func(c *Config) { c.BcryptCost = 32 }, "--bcrypt-cost must be from 4 to 31, not 32"},
+		{"bcrypt concurrency 1", func(c *Config) { c.BcryptConcurrency = 1 }, ""},
+		{"bcrypt concurrency negative", func(c *Config) { c.BcryptConcurrency = -1 }, "--bcrypt-concurrency must be from 0"},
+		{"bcrypt concurrency huge", func(c *Config) { c.BcryptConcurrency = MaxBcryptConcurrency + 1 }, "--bcrypt-concurrency must be from 0"},
 		{"log level upper case", func(c *Config) { c.LogLevel = "DEBUG" }, ""},
 		{"log level bad", func(c *Config) { c.LogLevel = "verbose" }, `--log-level "verbose" is not one of debug, info, warn, error`},
 		{"log format json", func(c *Config) { c.LogFormat = "json" }, ""},
 		{"log format bad", func(c *Config) { c.LogFormat = "xml" }, `--log-format "xml" is not text or json`},
 		{"shutdown zero", func(c *Config) { c.ShutdownTimeout = 0 }, "--shutdown-timeout must be greater than zero"},
+		{"access ttl 24h", func(c *Config) { c.AccessTokenTTL = 24 * time.Hour }, ""},
+		{"access ttl over 24h", func(c *Config) { c.AccessTokenTTL = 25 * time.Hour }, "--access-token-ttl must be at most 24h, not 25h"},
+		{"limits off", func(c *Config) { c.LoginMaxFailures, c.ClientMaxFailures, c.AddressMaxFailures = 0, 0, 0 }, ""},
+		{"login max failures negative", func(c *Config) { c.LoginMaxFailures = -1 }, "--login-max-failures must not be negative"},
+		{"client max failures negative", func(c *Config) { c.ClientMaxFailures = -1 }, "--client-max-failures must not be negative"},
+		{"address max failures negative", func(c *Config) { c.AddressMaxFailures = -1 }, "--address-max-failures must not be negative"},
+		{"login lockout zero", func(c *Config) { c.LoginLockout = 0 }, "--login-lockout must be greater than zero and at most 24h, not 0s"},
+		{"login lockout too long", func(c *Config) { c.LoginLockout = 25 * time.Hour }, "--login-lockout must be greater than zero and at most 24h"},
+		{"trusted proxies", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.7", "::1", "fd00::/8"} }, ""},
+		{"trusted proxy a host name", func(c *Config) { c.TrustedProxies = []string{"proxy.example"} }, `--trusted-proxies: "proxy.example" is not an IP address or a CIDR range`},
+		{"trusted proxy a bad range", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/40"} }, `--trusted-proxies: "10.0.0.0/40"`},
+		{"bootstrap user and clients", func(c *Config) {
+			c.BootstrapUser, c.BootstrapPassword = "demo", "pw"
+			c.BootstrapClientID, c.BootstrapClientSecret = "app", strings.Repeat("s", 32)
+			c.BootstrapDocsClientID = "docs"
+		}, ""},
+		{"bootstrap user without password", func(c *Config) { c.BootstrapUser = "demo" }, "--bootstrap-password is required with --bootstrap-user"},
+		{"bootstrap short secret", func(c *Config) { c.BootstrapClientID, c.BootstrapClientSecret = "app", "short" }, "--bootstrap-client-secret must be 32 to 512"},
+		{"bootstrap client without audience", func(c *Config) { c.BootstrapDocsClientID, c.BootstrapAudience = "docs", nil }, "--bootstrap-audience is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +115,9 @@ func TestValidateEveryProblem(t *testing.T) {
 		LogLevel:                "loud",
 		LogFormat:               "yaml",
 		ShutdownTimeout:         0,
+		LoginMaxFailures:        -1,
+		LoginLockout:            0,
+		TrustedProxies:          []string{"proxy.example"},
 	}
 	err := c.Validate()
 	if err == nil {
@@ -101,7 +126,7 @@ func TestValidateEveryProblem(t *testing.T) {
 	want := []string{
 		"--addr", "--issuer", "--db", "--access-token-ttl", "--refresh-token-ttl (48h) must not be longer",
 		"--signing-alg", "--key-activate-after", "--jwks-max-age", "--bcrypt-cost", "--log-level",
-		"--log-format", "--shutdown-timeout",
+		"--log-format", "--shutdown-timeout", "--login-max-failures", "--login-lockout", "--trusted-proxies",
 	}
 	errs := unjoin(err)
 	if len(errs) != len(want) {

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/clientauth"
+	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
 	"github.com/fastsafe/fastsafe/authserver/internal/signing"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
 	"github.com/fastsafe/fastsafe/authserver/internal/token"
 	"github.com/fastsafe/fastsafe/authserver/internal/tokenstate"
 )
@@ -38,22 +40,31 @@ type Server struct {
 
 // New assembles the server on st: it loads (or, on first start, creates)
 // the signing keys and builds the HTTP surface.
-func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger, now func() time.Time) (*Server, error) {
-	hasher, err := password.NewHasher(cfg.BcryptCost, 0)
+func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger, now func() time.Time, opts ...Option) (*Server, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	hasher, err := password.NewHasher(cfg.BcryptCost, cfg.BcryptConcurrency)
 	if err != nil {
 		return nil, fmt.Errorf("password hasher: %w", err)
 	}
 	keyring := signing.NewKeyring(st, signing.Options{
-		Algorithm: cfg.SigningAlg,
-		TokenTTL:  cfg.AccessTokenTTL,
-		Now:       now,
-		Logger:    logger,
+		Algorithm:      cfg.SigningAlg,
+		TokenTTL:       cfg.AccessTokenTTL,
+		ReloadInterval: o.keyReloadInterval,
+		Now:            now,
+		Logger:         logger,
 	})
 	if err := keyring.Load(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
 	s := &Server{cfg: cfg, store: st, keyring: keyring, logger: logger, now: now}
-	clients := clientauth.New(st)
+	guard, err := newGuard(cfg, logger, now)
+	if err != nil {
+		return nil, err
+	}
+	clients := clientauth.New(st, guard)
 	inspector := tokenstate.NewInspector(cfg.Issuer, st, keyring, now)
 	s.handler = s.routes(handlers{
 		token: token.NewHandler(token.Options{
@@ -63,11 +74,29 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 			RefreshTokenAbsoluteTTL: cfg.RefreshTokenAbsoluteTTL,
 			Now:                     now,
 			Logger:                  logger,
+			Throttle:                guard,
 		}, st, clients, hasher, keyring),
 		introspect: tokenstate.Introspection(inspector, clients, logger),
 		revoke:     tokenstate.Revocation(inspector, clients, st, now, logger),
 	})
 	return s, nil
+}
+
+// newGuard builds the brute-force defence of the token, introspection and
+// revocation endpoints from the settings.
+func newGuard(cfg config.Config, logger *slog.Logger, now func() time.Time) (*throttle.Guard, error) {
+	proxies, err := clientip.ParseTrusted(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	return throttle.New(throttle.Options{
+		Account:   throttle.Policy{MaxFailures: cfg.LoginMaxFailures, Lockout: cfg.LoginLockout},
+		Client:    throttle.Policy{MaxFailures: cfg.ClientMaxFailures, Lockout: cfg.LoginLockout},
+		Address:   throttle.Policy{MaxFailures: cfg.AddressMaxFailures, Lockout: cfg.LoginLockout},
+		Addresses: clientip.New(proxies),
+		Now:       now,
+		Logger:    logger,
+	}), nil
 }
 
 // Handler is the server's whole HTTP surface.

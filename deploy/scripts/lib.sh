@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# Shared by the deploy scripts: finding docker compose, building the images
+# without a registry, and waiting for health. Source it from bash with
+# `set -euo pipefail`; it changes to the repository root.
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
+
+# The images docker-compose.yml runs.
+AUTH_IMAGE=fastsafe/authserver:local
+RS_IMAGE=fastsafe/resourceserver:local
+# The largest image allowed, in bytes.
+MAX_IMAGE_BYTES=$((30 * 1000 * 1000))
+
+die() {
+  echo "ERROR: $*" >&2
+  exit 1
+}
+
+log() {
+  echo "--- $*"
+}
+
+# need_docker fails unless docker and Docker Compose are installed and the
+# daemon answers. It sets COMPOSE to the Compose command: the
+# `docker compose` plugin if there is one, else the docker-compose program.
+need_docker() {
+  command -v docker >/dev/null 2>&1 || die "docker is not installed; it is required"
+  timeout 30 docker info >/dev/null 2>&1 || die "the docker daemon does not answer (is it running, and may this user use it?)"
+  if docker compose version >/dev/null 2>&1; then
+    COMPOSE=(docker compose)
+  elif command -v docker-compose >/dev/null 2>&1; then
+    COMPOSE=(docker-compose)
+  else
+    die "neither 'docker compose' nor 'docker-compose' is installed; one is required"
+  fi
+}
+
+# compose runs Docker Compose on docker-compose.yml.
+compose() {
+  "${COMPOSE[@]}" -f docker-compose.yml "$@"
+}
+
+# compose_within SECONDS ARGS... runs compose, killing it after SECONDS.
+compose_within() {
+  timeout "$1" "${COMPOSE[@]}" -f docker-compose.yml "${@:2}"
+}
+
+# build_images builds both images from bin/image (make image-bins) with the
+# offline Dockerfiles: FROM scratch, so nothing is pulled.
+build_images() {
+  local name
+  for name in authserver resourceserver; do
+    [[ -x "bin/image/$name/$name" ]] || die "bin/image/$name/$name is missing; run 'make image-bins'"
+  done
+  [[ -d bin/image/authserver/data ]] || die "bin/image/authserver/data is missing; run 'make image-bins'"
+  log "building $AUTH_IMAGE and $RS_IMAGE (offline: FROM scratch, nothing pulled)"
+  timeout 300 docker build --pull=false -q -f deploy/authserver.offline.Dockerfile -t "$AUTH_IMAGE" bin/image/authserver >/dev/null
+  timeout 300 docker build --pull=false -q -f deploy/resourceserver.offline.Dockerfile -t "$RS_IMAGE" bin/image/resourceserver >/dev/null
+  check_image_sizes
+}
+
+# check_image_sizes prints the size of both images and fails if one is
+# MAX_IMAGE_BYTES or larger.
+check_image_sizes() {
+  local image size
+  for image in "$AUTH_IMAGE" "$RS_IMAGE"; do
+    size=$(docker image inspect -f '{{.Size}}' "$image")
+    printf -- '--- image %-32s %6.1f MB (%d bytes)\n' "$image" "$(awk "BEGIN{print $size/1000000}")" "$size"
+    ((size < MAX_IMAGE_BYTES)) || die "image $image is $size bytes, not under $MAX_IMAGE_BYTES"
+  done
+}
+
+# load_demo_env sets the DEMO_* variables of .env, the demo credentials, as
+# compose reads them: from the environment if set there, else from .env.
+load_demo_env() {
+  local line name
+  while IFS= read -r line; do
+    [[ "$line" =~ ^(DEMO_[A-Z_]+)=(.*)$ ]] || continue
+    name=${BASH_REMATCH[1]}
+    [[ -n "${!name:-}" ]] || printf -v "$name" '%s' "${BASH_REMATCH[2]}"
+    export "${name?}"
+  done <.env
+}
+
+# health prints the health status of a compose service's container:
+# starting, healthy, unhealthy, or "absent" if it has no container.
+health() {
+  local id
+  id=$(compose ps -q "$1" 2>/dev/null || true)
+  if [[ -z "$id" ]]; then
+    echo absent
+    return
+  fi
+  docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo absent
+}
+
+# wait_healthy SECONDS SERVICE... waits until every service is healthy, at
+# most SECONDS in all, and fails with the services' logs otherwise.
+wait_healthy() {
+  local limit=$1 service status
+  shift
+  local deadline=$((SECONDS + limit))
+  for service in "$@"; do
+    while :; do
+      status=$(health "$service")
+      [[ "$status" == healthy ]] && break
+      if ((SECONDS >= deadline)) || [[ "$status" == unhealthy ]]; then
+        compose ps >&2 || true
+        compose logs --tail=50 "$service" >&2 || true
+        die "$service is $status, not healthy, after ${limit}s"
+      fi
+      sleep 1
+    done
+  done
+}
