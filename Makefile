@@ -9,6 +9,8 @@ STATICCHECK_VERSION := v0.8.2
 export CGO_ENABLED ?= 0
 
 .PHONY: all build test fmt-check vet staticcheck unit tidy clean
+.PHONY: bench
+.PHONY: image-bins images demo down
 
 all: build
 
@@ -37,9 +39,55 @@ staticcheck: $(STATICCHECK)
 unit:
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
 
+## fuzz: run each fuzz target for FUZZTIME (the seed corpora run in `make test`)
+FUZZTIME ?= 15s
+FUZZ_TARGETS := \
+	./authserver/internal/form:FuzzParseBody \
+	./authserver/internal/clientauth:FuzzExtract \
+	./pkg/verify:FuzzVerify
+.PHONY: fuzz
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
 ## tidy: go mod tidy in every module
 tidy:
 	for m in authserver pkg resourceserver e2e; do (cd $$m && $(GO) mod tidy) || exit 1; done
 
 clean:
 	rm -rf $(BIN)
+
+# Containers: docker-compose.yml runs both servers. `docker compose up --build`
+# builds the images from source (deploy/*.Dockerfile, needs Docker Hub); these
+# targets build the same images from binaries compiled here, pulling nothing.
+IMAGE_BIN   := $(BIN)/image
+# Keep in step with the go build line of deploy/*.Dockerfile.
+IMAGE_FLAGS := -trimpath -tags nomsgpack -ldflags='-s -w'
+
+## image-bins: static, stripped binaries for the images, in bin/image/
+image-bins:
+	GOOS=linux $(GO) build $(IMAGE_FLAGS) -o $(IMAGE_BIN)/authserver/authserver ./authserver
+	mkdir -p $(IMAGE_BIN)/authserver/data
+	GOOS=linux $(GO) build $(IMAGE_FLAGS) -o $(IMAGE_BIN)/resourceserver/resourceserver ./resourceserver
+
+## images: fastsafe/authserver:local and fastsafe/resourceserver:local, offline
+images: image-bins
+	deploy/scripts/images.sh
+
+## demo: build the images offline, start docker-compose.yml, wait until healthy
+demo: images
+	deploy/scripts/demo.sh up
+
+## down: stop the demo and remove its containers and volumes
+down:
+	deploy/scripts/demo.sh down
+
+## bench: measure fresh local servers over loopback and write docs/performance.md
+## and docs/performance.svg (a few minutes; not part of test). RUNS, PHASE,
+## SUSTAIN, SIGNING_ALG and BCRYPT_COST tune it (see e2e/bench/run.sh).
+bench: build
+	$(GO) build -trimpath -o $(BIN)/loadtest ./e2e/bench/cmd/loadtest
+	BIN=$(BIN) bash e2e/bench/run.sh
