@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -11,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 const clientColumns = `id, secret_hash, grants, scopes, audience, created_at, updated_at`
@@ -23,8 +22,8 @@ func scanClient(r pgx.Row) (store.Client, error) {
 	if err := r.Scan(&c.ID, &c.SecretHash, &c.Grants, &c.Scopes, &c.Audience, &createdAt, &updatedAt); err != nil {
 		return store.Client{}, err
 	}
-	c.Grants, c.Scopes, c.Audience = decList(c.Grants), decList(c.Scopes), decList(c.Audience)
-	c.SecretHash = decBytes(c.SecretHash)
+	c.Grants, c.Scopes, c.Audience = sqlcodec.List(c.Grants), sqlcodec.List(c.Scopes), sqlcodec.List(c.Audience)
+	c.SecretHash = sqlcodec.Bytes(c.SecretHash)
 	c.CreatedAt = decTime(createdAt)
 	c.UpdatedAt = decTime(updatedAt)
 	return c, nil
@@ -33,18 +32,15 @@ func scanClient(r pgx.Row) (store.Client, error) {
 // CreateClient adds c; store.ErrAlreadyExists if a client or a user has
 // that name.
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
-	if c.ID == "" {
-		return errors.New("postgres: create client: empty id")
-	}
-	if err := checkTimes(c.CreatedAt, c.UpdatedAt); err != nil {
-		return fmt.Errorf("postgres: create client: %w", err)
+	if err := sqlcodec.CheckClient(c); err != nil {
+		return errs.Prefix("create client", err)
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := claimSubject(ctx, tx, c.ID, kindClient); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			c.ID, encBytes(c.SecretHash), encList(c.Grants), encList(c.Scopes), encList(c.Audience),
+			c.ID, sqlcodec.Bytes(c.SecretHash), encList(c.Grants), encList(c.Scopes), encList(c.Audience),
 			encTime(c.CreatedAt), encTime(c.UpdatedAt))
 		return err
 	})
@@ -103,12 +99,12 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 			return err
 		}
 		c.ID, c.CreatedAt = old.ID, old.CreatedAt
-		if err := checkTimes(c.UpdatedAt); err != nil {
+		if err := sqlcodec.CheckTimes(c.UpdatedAt); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE clients SET secret_hash = $1, grants = $2, scopes = $3, audience = $4,
 	updated_at = $5 WHERE id = $6`,
-			encBytes(c.SecretHash), encList(c.Grants), encList(c.Scopes), encList(c.Audience),
+			sqlcodec.Bytes(c.SecretHash), encList(c.Grants), encList(c.Scopes), encList(c.Audience),
 			encTime(c.UpdatedAt), c.ID)
 		return err
 	})
@@ -123,8 +119,8 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 // store.ErrNotFound if there is no such client.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	now := s.now()
-	if err := checkTimes(now); err != nil {
-		return fmt.Errorf("postgres: delete client: %w", err)
+	if err := sqlcodec.CheckTimes(now); err != nil {
+		return errs.Prefix("delete client", err)
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM clients WHERE id = $1`, id)

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"errors"
-	"fmt"
 	"io"
-	"math"
 	"net"
 	"time"
 
@@ -13,53 +11,18 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
-
-// The range of times that fit in int64 nanoseconds since the Unix epoch.
-var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
-)
-
-// errTimeRange is returned for a time that cannot be stored.
-var errTimeRange = errors.New("time outside the storable range (years 1678 to 2262)")
-
-// checkTimes returns errTimeRange if any non-zero time cannot be stored.
-func checkTimes(ts ...time.Time) error {
-	for _, t := range ts {
-		if !t.IsZero() && (t.Before(minTime) || t.After(maxTime)) {
-			return errTimeRange
-		}
-	}
-	return nil
-}
-
-// requireTimes returns an error if any time is zero or cannot be stored.
-func requireTimes(ts ...time.Time) error {
-	for _, t := range ts {
-		if t.IsZero() {
-			return errors.New("expiry time is required")
-		}
-	}
-	return checkTimes(ts...)
-}
 
 // encTime encodes t as nanoseconds since the Unix epoch; the zero time as
-// NULL. t must have passed checkTimes.
+// NULL. t must have passed sqlcodec.CheckTimes.
 func encTime(t time.Time) pgtype.Int8 {
-	if t.IsZero() {
-		return pgtype.Int8{}
-	}
-	return pgtype.Int8{Int64: t.UnixNano(), Valid: true}
+	n, ok := sqlcodec.Nanos(t)
+	return pgtype.Int8{Int64: n, Valid: ok}
 }
 
 // decTime is the inverse of encTime; times come back in UTC.
-func decTime(n pgtype.Int8) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return time.Unix(0, n.Int64).UTC()
-}
+func decTime(n pgtype.Int8) time.Time { return sqlcodec.Time(n.Int64, n.Valid) }
 
 // encList returns a list to store in a TEXT[] NOT NULL column: nil becomes
 // an empty array, not NULL.
@@ -68,30 +31,6 @@ func encList(l []string) []string {
 		return []string{}
 	}
 	return l
-}
-
-// decList returns nil for an empty list.
-func decList(l []string) []string {
-	if len(l) == 0 {
-		return nil
-	}
-	return l
-}
-
-// encBytes stores an empty slice as NULL.
-func encBytes(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
-// decBytes returns nil for NULL or empty.
-func decBytes(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }
 
 // SQLSTATE codes the store acts on.
@@ -163,20 +102,17 @@ func connectionLost(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
+// errs maps the driver's errors to the store's.
+var errs = sqlcodec.Errors{
+	Backend:  "postgres",
+	NoRows:   pgx.ErrNoRows,
+	IsUnique: func(err error) bool { return sqlState(err) == codeUniqueViolation },
+}
+
 // wrap gives err the operation as context, mapping pgx.ErrNoRows to
 // store.ErrNotFound and unique violations to store.ErrAlreadyExists. Errors
 // that already are one of the store's errors are kept.
-func wrap(op string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
-	case sqlState(err) == codeUniqueViolation:
-		return fmt.Errorf("postgres: %s: %w", op, store.ErrAlreadyExists)
-	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
-}
+func wrap(op string, err error) error { return errs.Wrap(op, err) }
 
 // mustAffect returns store.ErrNotFound if tag reports no affected row.
 func mustAffect(tag pgconn.CommandTag) error {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 // deleteBatch is how many families, or revocation records, one transaction
@@ -25,8 +27,8 @@ const deleteBatch = 500
 // batches instead of waiting for one another, and a family being rotated
 // (whose row the rotation locks) is left for a later run.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
-	if err := requireTimes(now); err != nil {
-		return 0, fmt.Errorf("postgres: delete expired: %w", err)
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return 0, errs.Prefix("delete expired", err)
 	}
 	return s.deleteExpired(ctx, now, deleteBatch)
 }

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -11,18 +9,13 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 // CreateSigningKey adds a key; store.ErrAlreadyExists for a duplicate ID.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	if k.ID == "" {
-		return errors.New("postgres: create signing key: empty id")
-	}
-	if len(k.PrivateKey) == 0 {
-		return errors.New("postgres: create signing key: empty private key")
-	}
-	if err := checkTimes(k.CreatedAt, k.ActivatesAt); err != nil {
-		return fmt.Errorf("postgres: create signing key: %w", err)
+	if err := sqlcodec.CheckSigningKey(k); err != nil {
+		return errs.Prefix("create signing key", err)
 	}
 	_, err := s.exec(ctx, `INSERT INTO signing_keys (id, algorithm, private_key, created_at, activates_at)
 VALUES ($1, $2, $3, $4, $5)`, k.ID, k.Algorithm, k.PrivateKey, encTime(k.CreatedAt), encTime(k.ActivatesAt))

@@ -5,13 +5,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store/schema"
 )
 
 // ErrSchemaTooNew is returned by Open and Migrate for a database whose
@@ -21,65 +18,9 @@ var ErrSchemaTooNew = errors.New("postgres: database schema is newer than this b
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations are the embedded migrations in version order. Their versions
 // match the SQLite backend's: version N has the same tables on both.
-var migrations = mustLoadMigrations(migrationFiles, "migrations")
-
-// loadMigrations reads the files NNNN_name.sql in dir. Versions must start
-// at 1 and have no gaps.
-func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		prefix, _, ok := strings.Cut(name, "_")
-		if !ok {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
-		}
-		v, err := strconv.Atoi(prefix)
-		if err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version number", name)
-		}
-		b, err := fs.ReadFile(fsys, path.Join(dir, name))
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	if len(ms) == 0 {
-		return nil, errors.New("no migrations")
-	}
-	return ms, nil
-}
-
-func mustLoadMigrations(fsys fs.FS, dir string) []migration {
-	ms, err := loadMigrations(fsys, dir)
-	if err != nil {
-		panic("postgres: " + err.Error())
-	}
-	return ms
-}
-
-// latestVersion is the schema version this binary writes.
-func latestVersion() int { return migrations[len(migrations)-1].version }
+var migrations = schema.MustLoad(migrationFiles, "migrations", "postgres")
 
 // migrateLockKey is the advisory lock that serialises migrations across
 // processes: "fastsafe" in ASCII.
@@ -105,21 +46,22 @@ const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at BIGINT NOT NULL
 )`
 
-func (s *Store) migrate(ctx context.Context, ms []migration) error {
-	latest := ms[len(ms)-1].version
+func (s *Store) migrate(ctx context.Context, ms []schema.Migration) error {
+	latest := schema.Latest(ms)
+	r := schema.Runner{Backend: "postgres", TooNew: ErrSchemaTooNew, Log: s.log}
 	// The common case, every replica starting on a migrated database,
 	// takes no lock and writes nothing.
 	current, err := s.schemaVersion(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
-	if current > latest {
-		return tooNew(current, latest)
+	if err := r.Check(current, latest); err != nil {
+		return err
 	}
 	if current == latest {
 		return nil
 	}
-	for _, m := range ms {
+	return r.Apply(ms, func(m schema.Migration) (bool, error) {
 		applied := false
 		err := s.migrateStep(ctx, func(tx pgx.Tx) error {
 			applied = false
@@ -130,41 +72,28 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 			if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 				return err
 			}
-			if current > latest {
-				return tooNew(current, latest)
+			if err := r.Check(current, latest); err != nil {
+				return err
 			}
 			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&done); err != nil {
 				return err
 			}
 			if done {
 				return nil
 			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-				m.version, s.now().UnixNano()); err != nil {
+				m.Version, s.now().UnixNano()); err != nil {
 				return err
 			}
 			applied = true
 			return nil
 		})
-		if errors.Is(err, ErrSchemaTooNew) {
-			return err
-		}
-		if err != nil {
-			return fmt.Errorf("postgres: migrate: %s: %w", m.name, err)
-		}
-		if applied {
-			s.log.Info("applied database migration", "version", m.version, "name", m.name)
-		}
-	}
-	return nil
-}
-
-func tooNew(current, latest int) error {
-	return fmt.Errorf("%w (database version %d, binary version %d)", ErrSchemaTooNew, current, latest)
+		return applied, err
+	})
 }
 
 // migrateStep runs fn in a transaction that first takes the migration lock.

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 const (
@@ -29,33 +29,6 @@ func scanFamily(r pgx.Row) (store.RefreshFamily, error) {
 	return f, nil
 }
 
-// fill completes t from the family it belongs to: an empty FamilyID,
-// ClientID or Subject is taken from f, a different one is an error. Its
-// expiry is capped at the family's.
-func fill(t *store.RefreshToken, f store.RefreshFamily) error {
-	for _, p := range []struct {
-		field *string
-		want  string
-		name  string
-	}{
-		{&t.FamilyID, f.ID, "family"},
-		{&t.ClientID, f.ClientID, "client"},
-		{&t.Subject, f.Subject, "subject"},
-	} {
-		switch *p.field {
-		case "":
-			*p.field = p.want
-		case p.want:
-		default:
-			return fmt.Errorf("refresh token %s does not match its family", p.name)
-		}
-	}
-	if t.ExpiresAt.After(f.ExpiresAt) {
-		t.ExpiresAt = f.ExpiresAt
-	}
-	return nil
-}
-
 func insertToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) error {
 	_, err := tx.Exec(ctx, `INSERT INTO refresh_tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		t.ID, t.FamilyID, t.ClientID, t.Subject, encList(t.Scopes), encList(t.Audience),
@@ -68,17 +41,8 @@ func insertToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) error {
 // error, and t expires no later than f. store.ErrAlreadyExists if the family
 // or the token ID exists.
 func (s *Store) CreateRefreshToken(ctx context.Context, f store.RefreshFamily, t store.RefreshToken) error {
-	if f.ID == "" || t.ID == "" {
-		return errors.New("postgres: create refresh token: empty id")
-	}
-	if err := requireTimes(f.ExpiresAt, t.ExpiresAt); err != nil {
-		return fmt.Errorf("postgres: create refresh token: %w", err)
-	}
-	if err := checkTimes(f.CreatedAt, f.RevokedAt, t.CreatedAt, t.UsedAt); err != nil {
-		return fmt.Errorf("postgres: create refresh token: %w", err)
-	}
-	if err := fill(&t, f); err != nil {
-		return fmt.Errorf("postgres: create refresh token: %w", err)
+	if err := sqlcodec.CheckRefreshToken(f, &t); err != nil {
+		return errs.Prefix("create refresh token", err)
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO refresh_families (`+familyColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -112,7 +76,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 			&f.ID, &f.ClientID, &f.Subject, &fCreated, &fExpires, &fRevoked); err != nil {
 			return err
 		}
-		t.Scopes, t.Audience = decList(t.Scopes), decList(t.Audience)
+		t.Scopes, t.Audience = sqlcodec.List(t.Scopes), sqlcodec.List(t.Audience)
 		t.CreatedAt, t.ExpiresAt, t.UsedAt = decTime(tCreated), decTime(tExpires), decTime(tUsed)
 		f.CreatedAt, f.ExpiresAt, f.RevokedAt = decTime(fCreated), decTime(fExpires), decTime(fRevoked)
 		return nil
@@ -136,14 +100,8 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 // store.ErrTokenReused is returned. store.ErrNotFound if there is no token
 // oldID. On any error, next is not stored.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error {
-	if next.ID == "" {
-		return errors.New("postgres: rotate refresh token: empty id")
-	}
-	if err := requireTimes(now, next.ExpiresAt); err != nil {
-		return fmt.Errorf("postgres: rotate refresh token: %w", err)
-	}
-	if err := checkTimes(next.CreatedAt, next.UsedAt); err != nil {
-		return fmt.Errorf("postgres: rotate refresh token: %w", err)
+	if err := sqlcodec.CheckRotation(now, next); err != nil {
+		return errs.Prefix("rotate refresh token", err)
 	}
 	var (
 		reused   bool
@@ -167,7 +125,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.T
 			}
 			if tag.RowsAffected() == 1 {
 				n := next
-				if err := fill(&n, f); err != nil {
+				if err := sqlcodec.FillToken(&n, f); err != nil {
 					return err
 				}
 				return insertToken(ctx, tx, n)
@@ -185,7 +143,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.T
 		return wrap("rotate refresh token", err)
 	}
 	if reused {
-		s.log.Warn("refresh token reused; revoked its family", "family", familyID)
+		s.log.WarnContext(ctx, "refresh token reused; revoked its family", "family", familyID)
 		return fmt.Errorf("postgres: rotate refresh token: %w", store.ErrTokenReused)
 	}
 	return nil
@@ -208,8 +166,8 @@ func (s *Store) GetRefreshFamily(ctx context.Context, id string) (store.RefreshF
 // RevokeRefreshFamily revokes a family at now. A family that is already
 // revoked keeps its first revocation time.
 func (s *Store) RevokeRefreshFamily(ctx context.Context, id string, now time.Time) error {
-	if err := requireTimes(now); err != nil {
-		return fmt.Errorf("postgres: revoke refresh family: %w", err)
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return errs.Prefix("revoke refresh family", err)
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
@@ -229,8 +187,8 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, id string, now time.Tim
 // RevokeUserRefreshFamilies revokes, at now, every family whose subject is
 // username and that is not revoked yet.
 func (s *Store) RevokeUserRefreshFamilies(ctx context.Context, username string, now time.Time) error {
-	if err := requireTimes(now); err != nil {
-		return fmt.Errorf("postgres: revoke user refresh families: %w", err)
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return errs.Prefix("revoke user refresh families", err)
 	}
 	_, err := s.exec(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE subject = $2 AND revoked_at IS NULL`,
 		encTime(now), username)

@@ -2,19 +2,16 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 // RevokeAccessToken records that the token jti is revoked until expiresAt,
 // which is required. Revoking it again keeps the later expiry.
 func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
-	if jti == "" {
-		return errors.New("postgres: revoke access token: empty jti")
-	}
-	if err := requireTimes(expiresAt); err != nil {
-		return fmt.Errorf("postgres: revoke access token: %w", err)
+	if err := sqlcodec.CheckRevocation(jti, expiresAt); err != nil {
+		return errs.Prefix("revoke access token", err)
 	}
 	_, err := s.exec(ctx, `INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)
 ON CONFLICT (jti) DO UPDATE SET expires_at = GREATEST(revoked_access_tokens.expires_at, excluded.expires_at)`,

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -11,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 const (
@@ -28,8 +27,8 @@ func scanUser(r pgx.Row) (store.User, error) {
 	if err := r.Scan(&u.Username, &u.Email, &u.FullName, &u.PasswordHash, &u.Scopes, &u.Disabled, &createdAt, &updatedAt); err != nil {
 		return store.User{}, err
 	}
-	u.Scopes = decList(u.Scopes)
-	u.PasswordHash = decBytes(u.PasswordHash)
+	u.Scopes = sqlcodec.List(u.Scopes)
+	u.PasswordHash = sqlcodec.Bytes(u.PasswordHash)
 	u.CreatedAt = decTime(createdAt)
 	u.UpdatedAt = decTime(updatedAt)
 	return u, nil
@@ -38,18 +37,15 @@ func scanUser(r pgx.Row) (store.User, error) {
 // CreateUser adds u; store.ErrAlreadyExists if a user or a client has that
 // name.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
-	if u.Username == "" {
-		return errors.New("postgres: create user: empty username")
-	}
-	if err := checkTimes(u.CreatedAt, u.UpdatedAt); err != nil {
-		return fmt.Errorf("postgres: create user: %w", err)
+	if err := sqlcodec.CheckUser(u); err != nil {
+		return errs.Prefix("create user", err)
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := claimSubject(ctx, tx, u.Username, kindUser); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			u.Username, u.Email, u.FullName, encBytes(u.PasswordHash), encList(u.Scopes),
+			u.Username, u.Email, u.FullName, sqlcodec.Bytes(u.PasswordHash), encList(u.Scopes),
 			u.Disabled, encTime(u.CreatedAt), encTime(u.UpdatedAt))
 		return err
 	})
@@ -122,12 +118,12 @@ func (s *Store) UpdateUser(ctx context.Context, username string, update func(sto
 			return err
 		}
 		u.Username, u.CreatedAt = old.Username, old.CreatedAt
-		if err := checkTimes(u.UpdatedAt); err != nil {
+		if err := sqlcodec.CheckTimes(u.UpdatedAt); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE users SET email = $1, full_name = $2, password_hash = $3, scopes = $4,
 	disabled = $5, updated_at = $6 WHERE username = $7`,
-			u.Email, u.FullName, encBytes(u.PasswordHash), encList(u.Scopes),
+			u.Email, u.FullName, sqlcodec.Bytes(u.PasswordHash), encList(u.Scopes),
 			u.Disabled, encTime(u.UpdatedAt), u.Username)
 		return err
 	})
@@ -141,8 +137,8 @@ func (s *Store) UpdateUser(ctx context.Context, username string, update func(sto
 // families at the store's clock; store.ErrNotFound if there is no such user.
 func (s *Store) DeleteUser(ctx context.Context, username string) error {
 	now := s.now()
-	if err := checkTimes(now); err != nil {
-		return fmt.Errorf("postgres: delete user: %w", err)
+	if err := sqlcodec.CheckTimes(now); err != nil {
+		return errs.Prefix("delete user", err)
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE username = $1`, username)

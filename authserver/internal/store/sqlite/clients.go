@@ -3,10 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 const clientColumns = `id, secret_hash, grants, scopes, audience, created_at, updated_at`
@@ -31,7 +30,7 @@ func scanClient(r rowScanner) (store.Client, error) {
 	if c.Audience, err = decList(audience); err != nil {
 		return store.Client{}, err
 	}
-	c.SecretHash = decBytes(hash)
+	c.SecretHash = sqlcodec.Bytes(hash)
 	c.CreatedAt = decTime(createdAt)
 	c.UpdatedAt = decTime(updatedAt)
 	return c, nil
@@ -40,18 +39,15 @@ func scanClient(r rowScanner) (store.Client, error) {
 // CreateClient adds c; store.ErrAlreadyExists if a client or a user has
 // that name.
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
-	if c.ID == "" {
-		return errors.New("sqlite: create client: empty id")
-	}
-	if err := checkTimes(c.CreatedAt, c.UpdatedAt); err != nil {
-		return fmt.Errorf("sqlite: create client: %w", err)
+	if err := sqlcodec.CheckClient(c); err != nil {
+		return errs.Prefix("create client", err)
 	}
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		if err := claimSubject(ctx, tx, c.ID, kindClient); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, encBytes(c.SecretHash), encList(c.Grants), encList(c.Scopes), encList(c.Audience),
+			c.ID, sqlcodec.Bytes(c.SecretHash), encList(c.Grants), encList(c.Scopes), encList(c.Audience),
 			encTime(c.CreatedAt), encTime(c.UpdatedAt))
 		return err
 	})
@@ -106,12 +102,12 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 			return err
 		}
 		c.ID, c.CreatedAt = old.ID, old.CreatedAt
-		if err := checkTimes(c.UpdatedAt); err != nil {
+		if err := sqlcodec.CheckTimes(c.UpdatedAt); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE clients SET secret_hash = ?, grants = ?, scopes = ?, audience = ?,
 	updated_at = ? WHERE id = ?`,
-			encBytes(c.SecretHash), encList(c.Grants), encList(c.Scopes), encList(c.Audience),
+			sqlcodec.Bytes(c.SecretHash), encList(c.Grants), encList(c.Scopes), encList(c.Audience),
 			encTime(c.UpdatedAt), c.ID)
 		return err
 	})
@@ -126,8 +122,8 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 // store.ErrNotFound if there is no such client.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	now := s.now()
-	if err := checkTimes(now); err != nil {
-		return fmt.Errorf("sqlite: delete client: %w", err)
+	if err := sqlcodec.CheckTimes(now); err != nil {
+		return errs.Prefix("delete client", err)
 	}
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)

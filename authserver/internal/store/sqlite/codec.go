@@ -5,60 +5,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
-
-// The range of times that fit in int64 nanoseconds since the Unix epoch.
-var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
-)
-
-// errTimeRange is returned for a time that cannot be stored.
-var errTimeRange = errors.New("time outside the storable range (years 1678 to 2262)")
-
-// checkTimes returns errTimeRange if any non-zero time cannot be stored.
-func checkTimes(ts ...time.Time) error {
-	for _, t := range ts {
-		if !t.IsZero() && (t.Before(minTime) || t.After(maxTime)) {
-			return errTimeRange
-		}
-	}
-	return nil
-}
-
-// requireTimes returns an error if any time is zero or cannot be stored.
-func requireTimes(ts ...time.Time) error {
-	for _, t := range ts {
-		if t.IsZero() {
-			return errors.New("expiry time is required")
-		}
-	}
-	return checkTimes(ts...)
-}
 
 // encTime encodes t as nanoseconds since the Unix epoch; the zero time as
-// NULL. t must have passed checkTimes.
+// NULL. t must have passed sqlcodec.CheckTimes.
 func encTime(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}
+	n, ok := sqlcodec.Nanos(t)
+	return sql.NullInt64{Int64: n, Valid: ok}
 }
 
 // decTime is the inverse of encTime; times come back in UTC.
-func decTime(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return time.Unix(0, n.Int64).UTC()
-}
+func decTime(n sql.NullInt64) time.Time { return sqlcodec.Time(n.Int64, n.Valid) }
 
 // encList encodes a list as a JSON array; nil as "[]".
 func encList(l []string) string {
@@ -79,26 +42,7 @@ func decList(s string) ([]string, error) {
 	if err := json.Unmarshal([]byte(s), &l); err != nil {
 		return nil, fmt.Errorf("decode list: %w", err)
 	}
-	if len(l) == 0 {
-		return nil, nil
-	}
-	return l, nil
-}
-
-// encBytes stores an empty slice as NULL.
-func encBytes(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
-// decBytes returns nil for NULL or empty.
-func decBytes(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
+	return sqlcodec.List(l), nil
 }
 
 func boolInt(b bool) int {
@@ -127,17 +71,10 @@ func isBusy(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
+// errs maps the driver's errors to the store's.
+var errs = sqlcodec.Errors{Backend: "sqlite", NoRows: sql.ErrNoRows, IsUnique: isUnique}
+
 // wrap gives err the operation as context, mapping sql.ErrNoRows to
 // store.ErrNotFound and unique violations to store.ErrAlreadyExists. Errors
 // that already are one of the store's errors are kept.
-func wrap(op string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
-	case isUnique(err):
-		return fmt.Errorf("sqlite: %s: %w", op, store.ErrAlreadyExists)
-	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
-}
+func wrap(op string, err error) error { return errs.Wrap(op, err) }

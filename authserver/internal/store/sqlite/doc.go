@@ -18,4 +18,7 @@
 //
 // The schema is versioned by numbered migrations embedded in the binary and
 // applied by Open; a file written by a newer binary is refused.
+//
+// [Store.Backup] writes a consistent copy of the file while it is in use,
+// with VACUUM INTO on a connection of its own.
 package sqlite

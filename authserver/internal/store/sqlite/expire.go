@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 // deleteBatch is how many rows one transaction of DeleteExpired removes at
@@ -17,8 +19,8 @@ const deleteBatch = 500
 // families and revocation records). Tokens of live families are kept even
 // past their own expiry, so that replaying one is still detected as reuse.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
-	if err := requireTimes(now); err != nil {
-		return 0, fmt.Errorf("sqlite: delete expired: %w", err)
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return 0, errs.Prefix("delete expired", err)
 	}
 	return s.deleteExpired(ctx, now, deleteBatch)
 }

@@ -3,22 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 // CreateSigningKey adds a key; store.ErrAlreadyExists for a duplicate ID.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	if k.ID == "" {
-		return errors.New("sqlite: create signing key: empty id")
-	}
-	if len(k.PrivateKey) == 0 {
-		return errors.New("sqlite: create signing key: empty private key")
-	}
-	if err := checkTimes(k.CreatedAt, k.ActivatesAt); err != nil {
-		return fmt.Errorf("sqlite: create signing key: %w", err)
+	if err := sqlcodec.CheckSigningKey(k); err != nil {
+		return errs.Prefix("create signing key", err)
 	}
 	_, err := s.write.ExecContext(ctx, `INSERT INTO signing_keys (id, algorithm, private_key, created_at, activates_at)
 VALUES (?, ?, ?, ?, ?)`, k.ID, k.Algorithm, k.PrivateKey, encTime(k.CreatedAt), encTime(k.ActivatesAt))

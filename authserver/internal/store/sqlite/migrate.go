@@ -6,11 +6,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store/schema"
 )
 
 // ErrSchemaTooNew is returned by Open and Migrate for a database whose
@@ -20,64 +17,8 @@ var ErrSchemaTooNew = errors.New("sqlite: database schema is newer than this bin
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations are the embedded migrations in version order.
-var migrations = mustLoadMigrations(migrationFiles, "migrations")
-
-// loadMigrations reads the files NNNN_name.sql in dir. Versions must start
-// at 1 and have no gaps.
-func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		prefix, _, ok := strings.Cut(name, "_")
-		if !ok {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
-		}
-		v, err := strconv.Atoi(prefix)
-		if err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version number", name)
-		}
-		b, err := fs.ReadFile(fsys, path.Join(dir, name))
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	if len(ms) == 0 {
-		return nil, errors.New("no migrations")
-	}
-	return ms, nil
-}
-
-func mustLoadMigrations(fsys fs.FS, dir string) []migration {
-	ms, err := loadMigrations(fsys, dir)
-	if err != nil {
-		panic("sqlite: " + err.Error())
-	}
-	return ms
-}
-
-// latestVersion is the schema version this binary writes.
-func latestVersion() int { return migrations[len(migrations)-1].version }
+var migrations = schema.MustLoad(migrationFiles, "migrations", "sqlite")
 
 // Migrate applies the migrations the database lacks, each in its own write
 // transaction, and records them in schema_migrations. It is safe to call
@@ -88,7 +29,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return s.migrate(ctx, migrations)
 }
 
-func (s *Store) migrate(ctx context.Context, ms []migration) error {
+func (s *Store) migrate(ctx context.Context, ms []schema.Migration) error {
 	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version    INTEGER NOT NULL PRIMARY KEY,
 	applied_at INTEGER NOT NULL
@@ -96,45 +37,37 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	if _, err := s.write.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("sqlite: migrate: create schema_migrations: %w", err)
 	}
-	latest := ms[len(ms)-1].version
-	for _, m := range ms {
+	latest := schema.Latest(ms)
+	r := schema.Runner{Backend: "sqlite", TooNew: ErrSchemaTooNew, Log: s.log}
+	return r.Apply(ms, func(m schema.Migration) (bool, error) {
 		applied := false
 		err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 			var current int
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 				return err
 			}
-			if current > latest {
-				return fmt.Errorf("%w (database version %d, binary version %d)", ErrSchemaTooNew, current, latest)
+			if err := r.Check(current, latest); err != nil {
+				return err
 			}
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-				m.version, s.now().UnixNano()); err != nil {
+				m.Version, s.now().UnixNano()); err != nil {
 				return err
 			}
 			applied = true
 			return nil
 		})
-		if errors.Is(err, ErrSchemaTooNew) {
-			return err
-		}
-		if err != nil {
-			return fmt.Errorf("sqlite: migrate: %s: %w", m.name, err)
-		}
-		if applied {
-			s.log.Info("applied database migration", "version", m.version, "name", m.name)
-		}
-	}
-	return nil
+		return applied, err
+	})
 }
 
 // SchemaVersion returns the highest migration version applied to the

@@ -2,19 +2,16 @@ package sqlite
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 // ClaimOnce records that the one-time step name has run; true for the
 // first caller only.
 func (s *Store) ClaimOnce(ctx context.Context, name string, at time.Time) (bool, error) {
-	if name == "" {
-		return false, errors.New("sqlite: claim once: empty name")
-	}
-	if err := checkTimes(at); err != nil {
-		return false, fmt.Errorf("sqlite: claim once: %w", err)
+	if err := sqlcodec.CheckClaim(name, at); err != nil {
+		return false, errs.Prefix("claim once", err)
 	}
 	res, err := s.write.ExecContext(ctx, `INSERT INTO once_steps (name, ran_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, encTime(at))
 	if err != nil {

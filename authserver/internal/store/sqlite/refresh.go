@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 const (
@@ -27,33 +28,6 @@ func scanFamily(r rowScanner) (store.RefreshFamily, error) {
 	return f, nil
 }
 
-// fill completes t from the family it belongs to: an empty FamilyID,
-// ClientID or Subject is taken from f, a different one is an error. Its
-// expiry is capped at the family's.
-func fill(t *store.RefreshToken, f store.RefreshFamily) error {
-	for _, p := range []struct {
-		field *string
-		want  string
-		name  string
-	}{
-		{&t.FamilyID, f.ID, "family"},
-		{&t.ClientID, f.ClientID, "client"},
-		{&t.Subject, f.Subject, "subject"},
-	} {
-		switch *p.field {
-		case "":
-			*p.field = p.want
-		case p.want:
-		default:
-			return fmt.Errorf("refresh token %s does not match its family", p.name)
-		}
-	}
-	if t.ExpiresAt.After(f.ExpiresAt) {
-		t.ExpiresAt = f.ExpiresAt
-	}
-	return nil
-}
-
 func insertToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.FamilyID, t.ClientID, t.Subject, encList(t.Scopes), encList(t.Audience),
@@ -66,17 +40,8 @@ func insertToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) error {
 // error, and t expires no later than f. store.ErrAlreadyExists if the family
 // or the token ID exists.
 func (s *Store) CreateRefreshToken(ctx context.Context, f store.RefreshFamily, t store.RefreshToken) error {
-	if f.ID == "" || t.ID == "" {
-		return errors.New("sqlite: create refresh token: empty id")
-	}
-	if err := requireTimes(f.ExpiresAt, t.ExpiresAt); err != nil {
-		return fmt.Errorf("sqlite: create refresh token: %w", err)
-	}
-	if err := checkTimes(f.CreatedAt, f.RevokedAt, t.CreatedAt, t.UsedAt); err != nil {
-		return fmt.Errorf("sqlite: create refresh token: %w", err)
-	}
-	if err := fill(&t, f); err != nil {
-		return fmt.Errorf("sqlite: create refresh token: %w", err)
+	if err := sqlcodec.CheckRefreshToken(f, &t); err != nil {
+		return errs.Prefix("create refresh token", err)
 	}
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_families (`+familyColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -132,14 +97,8 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 // store.ErrTokenReused is returned. store.ErrNotFound if there is no token
 // oldID. On any error, next is not stored.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error {
-	if next.ID == "" {
-		return errors.New("sqlite: rotate refresh token: empty id")
-	}
-	if err := requireTimes(now, next.ExpiresAt); err != nil {
-		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
-	}
-	if err := checkTimes(next.CreatedAt, next.UsedAt); err != nil {
-		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
+	if err := sqlcodec.CheckRotation(now, next); err != nil {
+		return errs.Prefix("rotate refresh token", err)
 	}
 	reused, familyID := false, ""
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
@@ -166,7 +125,7 @@ RETURNING family_id`, encTime(now), oldID).Scan(&familyID)
 		if err != nil {
 			return err
 		}
-		if err := fill(&next, f); err != nil {
+		if err := sqlcodec.FillToken(&next, f); err != nil {
 			return err
 		}
 		return insertToken(ctx, tx, next)
@@ -175,7 +134,7 @@ RETURNING family_id`, encTime(now), oldID).Scan(&familyID)
 		return wrap("rotate refresh token", err)
 	}
 	if reused {
-		s.log.Warn("refresh token reused; revoked its family", "family", familyID)
+		s.log.WarnContext(ctx, "refresh token reused; revoked its family", "family", familyID)
 		return fmt.Errorf("sqlite: rotate refresh token: %w", store.ErrTokenReused)
 	}
 	return nil
@@ -193,8 +152,8 @@ func (s *Store) GetRefreshFamily(ctx context.Context, id string) (store.RefreshF
 // RevokeRefreshFamily revokes a family at now. A family that is already
 // revoked keeps its first revocation time.
 func (s *Store) RevokeRefreshFamily(ctx context.Context, id string, now time.Time) error {
-	if err := requireTimes(now); err != nil {
-		return fmt.Errorf("sqlite: revoke refresh family: %w", err)
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return errs.Prefix("revoke refresh family", err)
 	}
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
@@ -214,8 +173,8 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, id string, now time.Tim
 // RevokeUserRefreshFamilies revokes, at now, every family whose subject is
 // username and that is not revoked yet.
 func (s *Store) RevokeUserRefreshFamilies(ctx context.Context, username string, now time.Time) error {
-	if err := requireTimes(now); err != nil {
-		return fmt.Errorf("sqlite: revoke user refresh families: %w", err)
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return errs.Prefix("revoke user refresh families", err)
 	}
 	_, err := s.write.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL`,
 		encTime(now), username)

@@ -3,17 +3,14 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/schema"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/schema/schematest"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/storetest"
 )
 
@@ -44,6 +41,12 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestConformanceClock(t *testing.T) {
+	storetest.RunClock(t, clock, func(t *testing.T) store.Store {
+		return open(t, filepath.Join(t.TempDir(), "auth.db"))
+	})
+}
+
 // TestConformanceTwoProcesses runs the replica tests with two stores on one
 // file, as a server and the command line (or two servers) share it.
 func TestConformanceTwoProcesses(t *testing.T) {
@@ -53,83 +56,29 @@ func TestConformanceTwoProcesses(t *testing.T) {
 	})
 }
 
-func TestMigrationsIdempotent(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "auth.db")
-	s1, err := Open(t.Context(), path, WithClock(fixedClock))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	if err := s1.CreateUser(t.Context(), store.User{Username: "alice"}); err != nil {
-		t.Fatalf("CreateUser: %v", err)
-	}
-	if err := s1.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-
-	s2 := open(t, path)
-	if err := s2.Migrate(t.Context()); err != nil {
-		t.Fatalf("Migrate on a migrated database: %v", err)
-	}
-	v, err := s2.SchemaVersion(t.Context())
-	if err != nil {
-		t.Fatalf("SchemaVersion: %v", err)
-	}
-	if v != latestVersion() {
-		t.Fatalf("SchemaVersion: got %d, want %d", v, latestVersion())
-	}
-	var rows int
-	if err := s2.read.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&rows); err != nil {
-		t.Fatal(err)
-	}
-	if rows != len(migrations) {
-		t.Fatalf("schema_migrations has %d rows, want %d", rows, len(migrations))
-	}
-	var appliedAt int64
-	if err := s2.read.QueryRowContext(t.Context(), `SELECT applied_at FROM schema_migrations WHERE version = 1`).Scan(&appliedAt); err != nil {
-		t.Fatal(err)
-	}
-	if appliedAt != clock.UnixNano() {
-		t.Fatalf("applied_at: got %d, want the clock's %d", appliedAt, clock.UnixNano())
-	}
-	if _, err := s2.GetUser(t.Context(), "alice"); err != nil {
-		t.Fatalf("GetUser after reopening: %v", err)
-	}
-}
-
-func TestConcurrentOpenOfFreshFile(t *testing.T) {
-	const n = 6
-	path := filepath.Join(t.TempDir(), "auth.db")
-	stores := make([]*Store, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			stores[i], errs[i] = Open(t.Context(), path, WithBusyTimeout(time.Minute))
-		}()
-	}
-	close(start)
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("Open %d: %v", i, errs[i])
-			continue
-		}
-		t.Cleanup(func() { stores[i].Close() })
-	}
-	if t.Failed() {
-		t.FailNow()
-	}
-	var rows int
-	if err := stores[0].read.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&rows); err != nil {
-		t.Fatal(err)
-	}
-	if rows != len(migrations) {
-		t.Fatalf("schema_migrations has %d rows, want %d", rows, len(migrations))
-	}
+// TestMigrations runs the migration suite on database files.
+func TestMigrations(t *testing.T) {
+	schematest.Run(t, schematest.Backend[*Store]{
+		Migrations:  migrations,
+		TooNew:      ErrSchemaTooNew,
+		Clock:       clock,
+		NewDatabase: func(t testing.TB) string { return filepath.Join(t.TempDir(), "auth.db") },
+		Open: func(ctx context.Context, path string) (*Store, error) {
+			// Stores opening one new file at once wait for each other's
+			// migrations.
+			return Open(ctx, path, WithClock(fixedClock), WithBusyTimeout(time.Minute))
+		},
+		MigrateTo: func(ctx context.Context, s *Store, ms []schema.Migration) error { return s.migrate(ctx, ms) },
+		Count: func(ctx context.Context, s *Store, query string) (n int64, err error) {
+			err = s.read.QueryRowContext(ctx, query).Scan(&n)
+			return n, err
+		},
+		TableExists: func(ctx context.Context, s *Store, name string) (bool, error) {
+			var n int
+			err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = ?`, name).Scan(&n)
+			return n > 0, err
+		},
+	})
 }
 
 func TestFileMode(t *testing.T) {
@@ -188,99 +137,9 @@ func TestPathWithSpecialCharacters(t *testing.T) {
 	}
 }
 
-func TestNewerSchemaRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "auth.db")
-	s, err := Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A newer binary adds a migration.
-	next := migration{version: latestVersion() + 1, name: "9999_next.sql", sql: `CREATE TABLE next_feature (id TEXT PRIMARY KEY);`}
-	if err := s.migrate(t.Context(), append(append([]migration(nil), migrations...), next)); err != nil {
-		t.Fatalf("migrate to the next version: %v", err)
-	}
-	if v, err := s.SchemaVersion(t.Context()); err != nil || v != next.version {
-		t.Fatalf("SchemaVersion: %d, %v; want %d", v, err, next.version)
-	}
-	if err := s.Migrate(t.Context()); !errors.Is(err, ErrSchemaTooNew) {
-		t.Fatalf("Migrate with an older binary: got %v, want %v", err, ErrSchemaTooNew)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s2, err := Open(t.Context(), path)
-	if !errors.Is(err, ErrSchemaTooNew) {
-		if s2 != nil {
-			s2.Close()
-		}
-		t.Fatalf("Open: got %v, want %v", err, ErrSchemaTooNew)
-	}
-	if !strings.Contains(err.Error(), fmt.Sprint(next.version)) {
-		t.Fatalf("error does not name the database's version: %v", err)
-	}
-}
-
-func TestFailedMigrationRollsBack(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "auth.db"))
-	bad := migration{version: latestVersion() + 1, name: "9999_bad.sql",
-		sql: `CREATE TABLE half_done (id TEXT); INSERT INTO no_such_table VALUES (1);`}
-	err := s.migrate(t.Context(), append(append([]migration(nil), migrations...), bad))
-	if err == nil || !strings.Contains(err.Error(), bad.name) {
-		t.Fatalf("bad migration: got %v, want an error naming %s", err, bad.name)
-	}
-	if v, err := s.SchemaVersion(t.Context()); err != nil || v != latestVersion() {
-		t.Fatalf("SchemaVersion after a failed migration: %d, %v; want %d", v, err, latestVersion())
-	}
-	var n int
-	if err := s.read.QueryRowContext(t.Context(),
-		`SELECT COUNT(*) FROM sqlite_schema WHERE name = 'half_done'`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != 0 {
-		t.Fatal("a failed migration left a table behind")
-	}
-}
-
-func TestLoadMigrations(t *testing.T) {
-	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
-	tests := []struct {
-		name     string
-		fs       fstest.MapFS
-		versions []int
-		wantErr  bool
-	}{
-		{"in order", fstest.MapFS{
-			"m/0002_b.sql": file("B"), "m/0001_a.sql": file("A"), "m/README": file("x"),
-		}, []int{1, 2}, false},
-		{"gap", fstest.MapFS{"m/0001_a.sql": file("A"), "m/0003_c.sql": file("C")}, nil, true},
-		{"duplicate", fstest.MapFS{"m/0001_a.sql": file("A"), "m/0001_b.sql": file("B")}, nil, true},
-		{"no number", fstest.MapFS{"m/init.sql": file("A")}, nil, true},
-		{"zero", fstest.MapFS{"m/0000_a.sql": file("A")}, nil, true},
-		{"empty", fstest.MapFS{"m/README": file("x")}, nil, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ms, err := loadMigrations(tc.fs, "m")
-			if tc.wantErr {
-				if err == nil {
-					t.Fatalf("got %d migrations, want an error", len(ms))
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []int
-			for _, m := range ms {
-				got = append(got, m.version)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tc.versions) {
-				t.Fatalf("versions %v, want %v", got, tc.versions)
-			}
-		})
-	}
-	if len(migrations) == 0 || migrations[0].version != 1 {
+// TestEmbeddedMigrations checks the migrations built into the binary.
+func TestEmbeddedMigrations(t *testing.T) {
+	if len(migrations) == 0 || migrations[0].Version != 1 {
 		t.Fatal("embedded migrations do not start at version 1")
 	}
 }

@@ -2,19 +2,16 @@ package sqlite
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 // RevokeAccessToken records that the token jti is revoked until expiresAt,
 // which is required. Revoking it again keeps the later expiry.
 func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
-	if jti == "" {
-		return errors.New("sqlite: revoke access token: empty jti")
-	}
-	if err := requireTimes(expiresAt); err != nil {
-		return fmt.Errorf("sqlite: revoke access token: %w", err)
+	if err := sqlcodec.CheckRevocation(jti, expiresAt); err != nil {
+		return errs.Prefix("revoke access token", err)
 	}
 	_, err := s.write.ExecContext(ctx, `INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)
 ON CONFLICT (jti) DO UPDATE SET expires_at = MAX(expires_at, excluded.expires_at)`,

@@ -3,10 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 const (
@@ -36,7 +35,7 @@ func scanUser(r rowScanner) (store.User, error) {
 	if u.Scopes, err = decList(scopes); err != nil {
 		return store.User{}, err
 	}
-	u.PasswordHash = decBytes(hash)
+	u.PasswordHash = sqlcodec.Bytes(hash)
 	u.Disabled = disabled != 0
 	u.CreatedAt = decTime(createdAt)
 	u.UpdatedAt = decTime(updatedAt)
@@ -46,18 +45,15 @@ func scanUser(r rowScanner) (store.User, error) {
 // CreateUser adds u; store.ErrAlreadyExists if a user or a client has that
 // name.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
-	if u.Username == "" {
-		return errors.New("sqlite: create user: empty username")
-	}
-	if err := checkTimes(u.CreatedAt, u.UpdatedAt); err != nil {
-		return fmt.Errorf("sqlite: create user: %w", err)
+	if err := sqlcodec.CheckUser(u); err != nil {
+		return errs.Prefix("create user", err)
 	}
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		if err := claimSubject(ctx, tx, u.Username, kindUser); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.Username, u.Email, u.FullName, encBytes(u.PasswordHash), encList(u.Scopes),
+			u.Username, u.Email, u.FullName, sqlcodec.Bytes(u.PasswordHash), encList(u.Scopes),
 			boolInt(u.Disabled), encTime(u.CreatedAt), encTime(u.UpdatedAt))
 		return err
 	})
@@ -124,12 +120,12 @@ func (s *Store) UpdateUser(ctx context.Context, username string, update func(sto
 			return err
 		}
 		u.Username, u.CreatedAt = old.Username, old.CreatedAt
-		if err := checkTimes(u.UpdatedAt); err != nil {
+		if err := sqlcodec.CheckTimes(u.UpdatedAt); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, full_name = ?, password_hash = ?, scopes = ?,
 	disabled = ?, updated_at = ? WHERE username = ?`,
-			u.Email, u.FullName, encBytes(u.PasswordHash), encList(u.Scopes),
+			u.Email, u.FullName, sqlcodec.Bytes(u.PasswordHash), encList(u.Scopes),
 			boolInt(u.Disabled), encTime(u.UpdatedAt), u.Username)
 		return err
 	})
@@ -143,8 +139,8 @@ func (s *Store) UpdateUser(ctx context.Context, username string, update func(sto
 // families at the store's clock; store.ErrNotFound if there is no such user.
 func (s *Store) DeleteUser(ctx context.Context, username string) error {
 	now := s.now()
-	if err := checkTimes(now); err != nil {
-		return fmt.Errorf("sqlite: delete user: %w", err)
+	if err := sqlcodec.CheckTimes(now); err != nil {
+		return errs.Prefix("delete user", err)
 	}
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE username = ?`, username)

@@ -24,8 +24,7 @@ func sampleClient(id string) store.Client {
 func testClientRoundTrip(t *testing.T, s store.Store) {
 	want := sampleClient("web")
 	must(t, "CreateClient", s.CreateClient(ctx(t), want))
-	got, err := s.GetClient(ctx(t), "web")
-	must(t, "GetClient", err)
+	got := getClient(t, s, "web")
 	equal(t, "GetClient", got, want, normClient)
 	sameTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 	sameTime(t, "UpdatedAt", got.UpdatedAt, want.UpdatedAt)
@@ -37,8 +36,7 @@ func testClientRoundTrip(t *testing.T, s store.Store) {
 func testPublicClient(t *testing.T, s store.Store) {
 	want := store.Client{ID: "cli", Grants: []string{"password"}}
 	must(t, "CreateClient", s.CreateClient(ctx(t), want))
-	got, err := s.GetClient(ctx(t), "cli")
-	must(t, "GetClient", err)
+	got := getClient(t, s, "cli")
 	equal(t, "GetClient", got, want, normClient)
 	if !got.Public() {
 		t.Fatal("public client came back confidential")
@@ -60,9 +58,7 @@ func testClientAlreadyExists(t *testing.T, s store.Store) {
 	second := sampleClient("web")
 	second.SecretHash = nil
 	wantErr(t, "CreateClient again", s.CreateClient(ctx(t), second), store.ErrAlreadyExists)
-	got, err := s.GetClient(ctx(t), "web")
-	must(t, "GetClient", err)
-	equal(t, "client after failed create", got, first, normClient)
+	wantClient(t, s, "client after failed create", first)
 }
 
 func testListClients(t *testing.T, s store.Store) {
@@ -104,17 +100,14 @@ func testUpdateClient(t *testing.T, s store.Store) {
 	})
 	must(t, "UpdateClient", err)
 	equal(t, "updater's argument", seen, orig, normClient)
-	got, err := s.GetClient(ctx(t), "web")
-	must(t, "GetClient", err)
-	equal(t, "GetClient after update", got, want, normClient)
+	wantClient(t, s, "GetClient after update", want)
 
 	// Making it public.
 	must(t, "UpdateClient to public", s.UpdateClient(ctx(t), "web", func(c store.Client) (store.Client, error) {
 		c.SecretHash, c.Audience = nil, nil
 		return c, nil
 	}))
-	got, err = s.GetClient(ctx(t), "web")
-	must(t, "GetClient", err)
+	got := getClient(t, s, "web")
 	want.SecretHash, want.Audience = nil, nil
 	equal(t, "GetClient after clearing", got, want, normClient)
 	if !got.Public() {
@@ -131,9 +124,7 @@ func testUpdateClientError(t *testing.T, s store.Store) {
 		return c, errTest
 	})
 	wantErr(t, "UpdateClient", err, errTest)
-	got, err := s.GetClient(ctx(t), "web")
-	must(t, "GetClient", err)
-	equal(t, "client after refused update", got, orig, normClient)
+	wantClient(t, s, "client after refused update", orig)
 }
 
 func testUpdateClientKeepsKey(t *testing.T, s store.Store) {
@@ -144,13 +135,12 @@ func testUpdateClientKeepsKey(t *testing.T, s store.Store) {
 		c.CreatedAt = at(-time.Hour)
 		return c, nil
 	})
-	got, err := s.GetClient(ctx(t), "web")
-	must(t, "GetClient", err)
+	got := getClient(t, s, "web")
 	if got.ID != "web" {
 		t.Fatalf("ID: got %q, want web", got.ID)
 	}
 	sameTime(t, "CreatedAt", got.CreatedAt, orig.CreatedAt)
-	_, err = s.GetClient(ctx(t), "evil")
+	_, err := s.GetClient(ctx(t), "evil")
 	wantErr(t, "GetClient of new ID", err, store.ErrNotFound)
 	must(t, "CreateUser with the ID the updater tried", s.CreateUser(ctx(t), sampleUser("evil")))
 }
@@ -202,24 +192,17 @@ func testSubjectFreedByDelete(t *testing.T, s store.Store) {
 func testConcurrentUpdateClient(t *testing.T, s store.Store) {
 	const n = 20
 	must(t, "CreateClient", s.CreateClient(ctx(t), store.Client{ID: "web"}))
-	errs := make(chan error, n)
-	start := make(chan struct{})
-	for i := range n {
-		go func() {
-			<-start
-			errs <- s.UpdateClient(ctx(t), "web", func(c store.Client) (store.Client, error) {
-				c.Scopes = append(c.Scopes, fmt.Sprintf("scope-%02d", i))
-				return c, nil
-			})
-		}()
+	errs := make([]error, n)
+	race(n, func(i int) {
+		errs[i] = s.UpdateClient(ctx(t), "web", func(c store.Client) (store.Client, error) {
+			c.Scopes = addScope(c.Scopes, i)
+			return c, nil
+		})
+	})
+	for _, err := range errs {
+		must(t, "UpdateClient", err)
 	}
-	close(start)
-	for range n {
-		must(t, "UpdateClient", <-errs)
-	}
-	got, err := s.GetClient(ctx(t), "web")
-	must(t, "GetClient", err)
-	assertAllScopes(t, got.Scopes, n)
+	assertAllScopes(t, getClient(t, s, "web").Scopes, n)
 }
 
 // testConcurrentSubjectClaims races a user and a client for each of several

@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -261,6 +260,20 @@ func testRevokeUserRefreshFamilies(t *testing.T, s store.Store) {
 	must(t, "RevokeUserRefreshFamilies without families", s.RevokeUserRefreshFamilies(ctx(t), "nobody", now))
 }
 
+// wantFamilyEnded fails t unless family f, whose first token is t1, of a
+// deleted user or client (as owner says) is revoked or gone, and rotating
+// t1 fails as reuse or as an unknown token.
+func wantFamilyEnded(t *testing.T, s store.Store, owner string, f store.RefreshFamily, t1 store.RefreshToken) {
+	t.Helper()
+	if !familyRevokedOrGone(t, s, f.ID) {
+		t.Fatalf("family of a deleted %s is still active", owner)
+	}
+	err := s.RotateRefreshToken(ctx(t), t1.ID, at(time.Hour), sampleToken(f.ID+"-t2", f, at(time.Hour)))
+	if !errors.Is(err, store.ErrTokenReused) && !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("rotating a token of a deleted %s: got %v, want %v or %v", owner, err, store.ErrTokenReused, store.ErrNotFound)
+	}
+}
+
 func testDeleteUserRevokesFamilies(t *testing.T, s store.Store) {
 	must(t, "CreateClient", s.CreateClient(ctx(t), sampleClient("web")))
 	must(t, "CreateUser", s.CreateUser(ctx(t), sampleUser("alice")))
@@ -268,13 +281,7 @@ func testDeleteUserRevokesFamilies(t *testing.T, s store.Store) {
 	a, at1 := newFamily(t, s, "a", "web", "alice")
 	b, _ := newFamily(t, s, "b", "web", "bob")
 	must(t, "DeleteUser", s.DeleteUser(ctx(t), "alice"))
-	if !familyRevokedOrGone(t, s, a.ID) {
-		t.Fatal("family of a deleted user is still active")
-	}
-	err := s.RotateRefreshToken(ctx(t), at1.ID, at(time.Hour), sampleToken("a-t2", a, at(time.Hour)))
-	if !errors.Is(err, store.ErrTokenReused) && !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("rotating a token of a deleted user: got %v, want %v or %v", err, store.ErrTokenReused, store.ErrNotFound)
-	}
+	wantFamilyEnded(t, s, "user", a, at1)
 	if getFamily(t, s, b.ID).Revoked() {
 		t.Fatal("another user's family was revoked")
 	}
@@ -287,13 +294,7 @@ func testDeleteClientRevokesFamilies(t *testing.T, s store.Store) {
 	w, wt1 := newFamily(t, s, "w", "web", "alice")
 	c, _ := newFamily(t, s, "c", "cli", "alice")
 	must(t, "DeleteClient", s.DeleteClient(ctx(t), "web"))
-	if !familyRevokedOrGone(t, s, w.ID) {
-		t.Fatal("family of a deleted client is still active")
-	}
-	err := s.RotateRefreshToken(ctx(t), wt1.ID, at(time.Hour), sampleToken("w-t2", w, at(time.Hour)))
-	if !errors.Is(err, store.ErrTokenReused) && !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("rotating a token of a deleted client: got %v, want %v or %v", err, store.ErrTokenReused, store.ErrNotFound)
-	}
+	wantFamilyEnded(t, s, "client", w, wt1)
 	if getFamily(t, s, c.ID).Revoked() {
 		t.Fatal("another client's family was revoked")
 	}
@@ -318,34 +319,10 @@ func testConcurrentRotation(t *testing.T, s store.Store) {
 	f, t1 := newFamily(t, s, "fam", "web", "alice")
 	now := at(time.Hour)
 	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = s.RotateRefreshToken(ctx(t), t1.ID, now, sampleToken(fmt.Sprintf("next-%02d", i), f, now))
-		}()
-	}
-	close(start)
-	wg.Wait()
-
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			if winner >= 0 {
-				t.Fatalf("rotations %d and %d both succeeded", winner, i)
-			}
-			winner = i
-		case !errors.Is(err, store.ErrTokenReused):
-			t.Fatalf("rotation %d: got %v, want success or %v", i, err, store.ErrTokenReused)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no rotation succeeded")
-	}
+	race(n, func(i int) {
+		errs[i] = s.RotateRefreshToken(ctx(t), t1.ID, now, sampleToken(fmt.Sprintf("next-%02d", i), f, now))
+	})
+	winner := oneWinner(t, errs)
 	for i := range n {
 		_, _, err := s.GetRefreshToken(ctx(t), fmt.Sprintf("next-%02d", i))
 		switch {

@@ -80,34 +80,11 @@ func testReplicasConcurrentRotation(t *testing.T, a, b store.Store) {
 	f, t1 := newFamily(t, a, "fam", "web", "alice")
 	now := at(time.Hour)
 	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
+	race(n, func(i int) {
 		s := []store.Store{a, b}[i%2]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = s.RotateRefreshToken(ctx(t), t1.ID, now, sampleToken(fmt.Sprintf("next-%02d", i), f, now))
-		}()
-	}
-	close(start)
-	wg.Wait()
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			if winner >= 0 {
-				t.Fatalf("rotations %d and %d both succeeded", winner, i)
-			}
-			winner = i
-		case !errors.Is(err, store.ErrTokenReused):
-			t.Fatalf("rotation %d: got %v, want success or %v", i, err, store.ErrTokenReused)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no rotation succeeded")
-	}
+		errs[i] = s.RotateRefreshToken(ctx(t), t1.ID, now, sampleToken(fmt.Sprintf("next-%02d", i), f, now))
+	})
+	winner := oneWinner(t, errs)
 	for i := range n {
 		_, _, err := b.GetRefreshToken(ctx(t), fmt.Sprintf("next-%02d", i))
 		if (i == winner) != (err == nil) {
@@ -167,26 +144,19 @@ func testReplicasRotateWhileRevoking(t *testing.T, a, b store.Store) {
 func testReplicasConcurrentUpdateUser(t *testing.T, a, b store.Store) {
 	const n = 20
 	must(t, "CreateUser", a.CreateUser(ctx(t), store.User{Username: "alice"}))
-	errs := make(chan error, n)
-	start := make(chan struct{})
-	for i := range n {
+	errs := make([]error, n)
+	race(n, func(i int) {
 		s := []store.Store{a, b}[i%2]
-		go func() {
-			<-start
-			errs <- s.UpdateUser(ctx(t), "alice", func(u store.User) (store.User, error) {
-				u.Scopes = append(u.Scopes, fmt.Sprintf("scope-%02d", i))
-				return u, nil
-			})
-		}()
-	}
-	close(start)
-	for range n {
-		must(t, "UpdateUser", <-errs)
+		errs[i] = s.UpdateUser(ctx(t), "alice", func(u store.User) (store.User, error) {
+			u.Scopes = addScope(u.Scopes, i)
+			return u, nil
+		})
+	})
+	for _, err := range errs {
+		must(t, "UpdateUser", err)
 	}
 	for _, s := range []store.Store{a, b} {
-		got, err := s.GetUser(ctx(t), "alice")
-		must(t, "GetUser", err)
-		assertAllScopes(t, got.Scopes, n)
+		assertAllScopes(t, getUser(t, s, "alice").Scopes, n)
 	}
 }
 
@@ -268,19 +238,9 @@ func testReplicasConcurrentDeleteExpired(t *testing.T, a, b store.Store) {
 	must(t, "RevokeAccessToken", a.RevokeAccessToken(ctx(t), "live-jti", now.Add(time.Hour)))
 
 	totals := make([]int, 4)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range totals {
-		s := []store.Store{a, b}[i%2]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			totals[i] = deleteAllExpired(t, s, now)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	race(len(totals), func(i int) {
+		totals[i] = deleteAllExpired(t, []store.Store{a, b}[i%2], now)
+	})
 	sum := 0
 	for _, n := range totals {
 		sum += n

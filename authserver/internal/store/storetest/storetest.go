@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Ping", testPing},
 		{"ClaimOnce", testClaimOnce},
 		{"ClaimOnceConcurrent", testClaimOnceConcurrent},
+
+		{"TimeRoundTrip", testTimeRoundTrip},
+		{"InvalidInput", testInvalidInput},
+		{"UpdaterPanics", testUpdaterPanics},
 
 		{"UserRoundTrip", testUserRoundTrip},
 		{"UserZeroValues", testUserZeroValues},
@@ -66,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RevokeUserRefreshFamilies", testRevokeUserRefreshFamilies},
 		{"DeleteUserRevokesFamilies", testDeleteUserRevokesFamilies},
 		{"DeleteClientRevokesFamilies", testDeleteClientRevokesFamilies},
+		{"RefreshTokenFilledFromFamily", testRefreshTokenFilledFromFamily},
 
 		{"RevokeAccessToken", testRevokeAccessToken},
 
@@ -186,3 +192,72 @@ func sameTime(t *testing.T, what string, got, want time.Time) {
 
 // ctx is a shorthand for the test's context.
 func ctx(t *testing.T) context.Context { return t.Context() }
+
+// race runs f(0) to f(n-1), each in its own goroutine, releases them all at
+// once and waits for them to return. A t.Fatal in f ends only f's
+// goroutine; the test fails, and race still returns.
+func race(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
+// oneWinner fails t unless exactly one of errs, the results of concurrent
+// rotations of one token, is nil and every other is store.ErrTokenReused.
+// It returns the index of the one that succeeded.
+func oneWinner(t *testing.T, errs []error) int {
+	t.Helper()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner >= 0 {
+				t.Fatalf("rotations %d and %d both succeeded", winner, i)
+			}
+			winner = i
+		case !errors.Is(err, store.ErrTokenReused):
+			t.Fatalf("rotation %d: got %v, want success or %v", i, err, store.ErrTokenReused)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no rotation succeeded")
+	}
+	return winner
+}
+
+// getUser returns the stored user name, failing t if it cannot be read.
+func getUser(t *testing.T, s store.Store, name string) store.User {
+	t.Helper()
+	u, err := s.GetUser(ctx(t), name)
+	must(t, "GetUser", err)
+	return u
+}
+
+// getClient returns the stored client id, failing t if it cannot be read.
+func getClient(t *testing.T, s store.Store, id string) store.Client {
+	t.Helper()
+	c, err := s.GetClient(ctx(t), id)
+	must(t, "GetClient", err)
+	return c
+}
+
+// wantUser fails t unless the stored user want.Username is want.
+func wantUser(t *testing.T, s store.Store, what string, want store.User) {
+	t.Helper()
+	equal(t, what, getUser(t, s, want.Username), want, normUser)
+}
+
+// wantClient fails t unless the stored client want.ID is want.
+func wantClient(t *testing.T, s store.Store, what string, want store.Client) {
+	t.Helper()
+	equal(t, what, getClient(t, s, want.ID), want, normClient)
+}

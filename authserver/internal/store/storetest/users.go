@@ -46,8 +46,7 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			must(t, "CreateUser", s.CreateUser(ctx(t), tc.user))
-			got, err := s.GetUser(ctx(t), tc.user.Username)
-			must(t, "GetUser", err)
+			got := getUser(t, s, tc.user.Username)
 			equal(t, "GetUser", got, tc.user, normUser)
 			sameTime(t, "CreatedAt", got.CreatedAt, tc.user.CreatedAt)
 			sameTime(t, "UpdatedAt", got.UpdatedAt, tc.user.UpdatedAt)
@@ -58,8 +57,7 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 func testUserZeroValues(t *testing.T, s store.Store) {
 	u := store.User{Username: "minimal"}
 	must(t, "CreateUser", s.CreateUser(ctx(t), u))
-	got, err := s.GetUser(ctx(t), u.Username)
-	must(t, "GetUser", err)
+	got := getUser(t, s, u.Username)
 	equal(t, "GetUser", got, u, normUser)
 	if !got.CreatedAt.IsZero() || !got.UpdatedAt.IsZero() {
 		t.Fatalf("zero times came back as %v, %v", got.CreatedAt, got.UpdatedAt)
@@ -86,9 +84,7 @@ func testUserAlreadyExists(t *testing.T, s store.Store) {
 	second := sampleUser("alice")
 	second.Email = "other@example.com"
 	wantErr(t, "CreateUser again", s.CreateUser(ctx(t), second), store.ErrAlreadyExists)
-	got, err := s.GetUser(ctx(t), "alice")
-	must(t, "GetUser", err)
-	equal(t, "user after failed create", got, first, normUser)
+	wantUser(t, s, "user after failed create", first)
 }
 
 func testListUsers(t *testing.T, s store.Store) {
@@ -132,19 +128,15 @@ func testUpdateUser(t *testing.T, s store.Store) {
 	})
 	must(t, "UpdateUser", err)
 	equal(t, "updater's argument", seen, orig, normUser)
-	got, err := s.GetUser(ctx(t), "alice")
-	must(t, "GetUser", err)
-	equal(t, "GetUser after update", got, want, normUser)
+	wantUser(t, s, "GetUser after update", want)
 
 	// Clearing fields.
 	must(t, "UpdateUser clearing", s.UpdateUser(ctx(t), "alice", func(u store.User) (store.User, error) {
 		u.Scopes, u.PasswordHash, u.Disabled, u.Email = nil, nil, false, ""
 		return u, nil
 	}))
-	got, err = s.GetUser(ctx(t), "alice")
-	must(t, "GetUser", err)
 	want.Scopes, want.PasswordHash, want.Disabled, want.Email = nil, nil, false, ""
-	equal(t, "GetUser after clearing", got, want, normUser)
+	wantUser(t, s, "GetUser after clearing", want)
 }
 
 func testUpdateUserError(t *testing.T, s store.Store) {
@@ -156,9 +148,7 @@ func testUpdateUserError(t *testing.T, s store.Store) {
 		return u, errTest
 	})
 	wantErr(t, "UpdateUser", err, errTest)
-	got, err := s.GetUser(ctx(t), "alice")
-	must(t, "GetUser", err)
-	equal(t, "user after refused update", got, orig, normUser)
+	wantUser(t, s, "user after refused update", orig)
 }
 
 // testUpdateUserKeepsKey checks that an updater cannot rename a user or
@@ -172,13 +162,12 @@ func testUpdateUserKeepsKey(t *testing.T, s store.Store) {
 		u.CreatedAt = at(-time.Hour)
 		return u, nil
 	})
-	got, err := s.GetUser(ctx(t), "alice")
-	must(t, "GetUser", err)
+	got := getUser(t, s, "alice")
 	if got.Username != "alice" {
 		t.Fatalf("Username: got %q, want alice", got.Username)
 	}
 	sameTime(t, "CreatedAt", got.CreatedAt, orig.CreatedAt)
-	_, err = s.GetUser(ctx(t), "mallory")
+	_, err := s.GetUser(ctx(t), "mallory")
 	wantErr(t, "GetUser of new name", err, store.ErrNotFound)
 	wantErr(t, "CreateClient with new name", s.CreateClient(ctx(t), sampleClient("alice")), store.ErrAlreadyExists)
 	must(t, "CreateClient with the name the updater tried", s.CreateClient(ctx(t), sampleClient("mallory")))
@@ -203,32 +192,28 @@ func testDeleteUser(t *testing.T, s store.Store) {
 	again := sampleUser("alice")
 	again.Email = "again@example.com"
 	must(t, "CreateUser after delete", s.CreateUser(ctx(t), again))
-	got, err := s.GetUser(ctx(t), "alice")
-	must(t, "GetUser", err)
-	equal(t, "recreated user", got, again, normUser)
+	wantUser(t, s, "recreated user", again)
 }
 
 func testConcurrentUpdateUser(t *testing.T, s store.Store) {
 	const n = 20
 	must(t, "CreateUser", s.CreateUser(ctx(t), store.User{Username: "alice"}))
-	errs := make(chan error, n)
-	start := make(chan struct{})
-	for i := range n {
-		go func() {
-			<-start
-			errs <- s.UpdateUser(ctx(t), "alice", func(u store.User) (store.User, error) {
-				u.Scopes = append(u.Scopes, fmt.Sprintf("scope-%02d", i))
-				return u, nil
-			})
-		}()
+	errs := make([]error, n)
+	race(n, func(i int) {
+		errs[i] = s.UpdateUser(ctx(t), "alice", func(u store.User) (store.User, error) {
+			u.Scopes = addScope(u.Scopes, i)
+			return u, nil
+		})
+	})
+	for _, err := range errs {
+		must(t, "UpdateUser", err)
 	}
-	close(start)
-	for range n {
-		must(t, "UpdateUser", <-errs)
-	}
-	got, err := s.GetUser(ctx(t), "alice")
-	must(t, "GetUser", err)
-	assertAllScopes(t, got.Scopes, n)
+	assertAllScopes(t, getUser(t, s, "alice").Scopes, n)
+}
+
+// addScope adds scope-i, one of those assertAllScopes looks for, to scopes.
+func addScope(scopes []string, i int) []string {
+	return append(scopes, fmt.Sprintf("scope-%02d", i))
 }
 
 // assertAllScopes fails t unless scopes holds scope-00 to scope-(n-1), each
