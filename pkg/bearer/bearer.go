@@ -33,6 +33,11 @@ type Options struct {
 	// Logger receives one record per refused request, never with the
 	// token. Default: discard.
 	Logger *slog.Logger
+	// NoCache makes Authenticate verify every token afresh, bypassing the
+	// verifier's cache of verified tokens if it has one (see Live): for
+	// routes that must not rely on an earlier verification, such as those
+	// that go on to check revocation live.
+	NoCache bool
 }
 
 func (o Options) logger() *slog.Logger {
@@ -97,17 +102,28 @@ func isB64Token(s string) bool {
 	if body == "" {
 		return false
 	}
+	// A table look-up per byte: tokens are long and checked on every
+	// request.
 	for i := 0; i < len(body); i++ {
-		c := body[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
-		default:
+		if !b64TokenChars[body[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// b64TokenChars marks the bytes of b64token other than the trailing "=".
+var b64TokenChars = func() (t [256]bool) {
+	for c := range 256 {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			t[c] = true
+		case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+			t[c] = true
+		}
+	}
+	return t
+}()
 
 type ctxKey struct{}
 
@@ -116,19 +132,57 @@ func WithClaims(ctx context.Context, c *claims.AccessToken) context.Context {
 	return context.WithValue(ctx, ctxKey{}, c)
 }
 
-// FromContext returns the claims Authenticate put in ctx.
+// FromContext returns the claims Authenticate put in ctx. They may come
+// from the verifier's cache, shared with other requests: read them, never
+// modify them.
 func FromContext(ctx context.Context) (*claims.AccessToken, bool) {
 	c, ok := ctx.Value(ctxKey{}).(*claims.AccessToken)
 	return c, ok && c != nil
 }
 
+// UncachedVerifier is a TokenVerifier with a cache of verified tokens
+// that can verify a token afresh. *verify.Cached implements it.
+type UncachedVerifier interface {
+	VerifyUncached(ctx context.Context, token string) (*claims.AccessToken, error)
+}
+
+var _ UncachedVerifier = (*verify.Cached)(nil)
+
+// Live returns a TokenVerifier that verifies every token afresh: v's
+// VerifyUncached if v is an UncachedVerifier, v itself otherwise.
+func Live(v TokenVerifier) TokenVerifier {
+	if u, ok := v.(UncachedVerifier); ok {
+		return liveVerifier{u}
+	}
+	return v
+}
+
+type liveVerifier struct{ u UncachedVerifier }
+
+func (l liveVerifier) Verify(ctx context.Context, token string) (*claims.AccessToken, error) {
+	return l.u.VerifyUncached(ctx, token)
+}
+
+// Verifier returns the TokenVerifier that middleware configured with opts
+// uses: Live(v) if opts.NoCache is set, v otherwise.
+func (o Options) Verifier(v TokenVerifier) TokenVerifier {
+	if o.NoCache {
+		return Live(v)
+	}
+	return v
+}
+
 // Authenticate returns middleware that admits only requests with a valid
 // bearer token, and puts its claims in the request context (FromContext).
 // Other requests get the RFC 6750 answer of WriteError.
+//
+// The claims may come from the verifier's cache and be shared with other
+// requests that present the same token: handlers must not modify them.
 func Authenticate(v TokenVerifier, opts Options) func(http.Handler) http.Handler {
 	if v == nil {
 		panic("bearer: Authenticate with a nil TokenVerifier")
 	}
+	v = opts.Verifier(v)
 	log := opts.logger()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -18,4 +18,8 @@
 // {"error": …, "error_description": …} and, if configured, the RFC 9728
 // resource_metadata URL in the challenge. Package ginbearer offers the
 // same for Gin.
+//
+// With a verifier that caches verified tokens (verify.Cached), a route that
+// must not rely on an earlier verification sets Options.NoCache: its
+// tokens are verified afresh every time (Live).
 package bearer

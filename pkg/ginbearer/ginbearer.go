@@ -12,11 +12,13 @@ import (
 
 // Authenticate returns Gin middleware that verifies the request's bearer
 // token with v and puts its claims in the request context (read them with
-// Claims), or aborts with the RFC 6750 answer of bearer.WriteError.
+// Claims), or aborts with the RFC 6750 answer of bearer.WriteError. With
+// opts.NoCache, every token is verified afresh (see bearer.Live).
 func Authenticate(v bearer.TokenVerifier, opts bearer.Options) gin.HandlerFunc {
 	if v == nil {
 		panic("ginbearer: Authenticate with a nil TokenVerifier")
 	}
+	v = opts.Verifier(v)
 	log := logger(opts)
 	return func(c *gin.Context) {
 		at, err := bearer.Check(c.Request, v)
@@ -50,7 +52,9 @@ func RequireScopes(opts bearer.Options, scopes ...string) gin.HandlerFunc {
 	}
 }
 
-// Claims returns the claims of the token Authenticate verified.
+// Claims returns the claims of the token Authenticate verified. They may
+// come from the verifier's cache, shared with other requests: read them,
+// never modify them.
 func Claims(c *gin.Context) (*claims.AccessToken, bool) {
 	return bearer.FromContext(c.Request.Context())
 }

@@ -24,4 +24,8 @@
 // no usable key) changes nothing: the last good keys stay in use, so an
 // authorization server that is down never stops the verification of tokens
 // whose keys are cached.
+//
+// Remote.Generation changes whenever a key leaves the set (or is replaced
+// under the same kid), so that whoever remembers what a key verified, such
+// as verify.Cached, can forget it.
 package jwks

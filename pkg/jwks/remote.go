@@ -111,6 +111,13 @@ type Remote struct {
 	log          *slog.Logger
 
 	keys atomic.Pointer[map[string]PublicKey] // nil until the first good set
+	// generation counts the key sets installed that removed or replaced a
+	// key; see Generation.
+	generation atomic.Uint64
+
+	// Counts for Stats.
+	fetches, fetchErrors atomic.Uint64
+	lastSuccess          atomic.Int64 // Unix nanoseconds of the last good fetch; 0 before
 
 	mu          sync.Mutex
 	jwksURL     string        // configured or discovered; guarded by mu
@@ -216,6 +223,70 @@ func sameOriginRedirects(next func(*http.Request, []*http.Request) error) func(*
 		}
 		return nil
 	}
+}
+
+// Generation returns a number that changes whenever a key is removed from
+// the cached set, or replaced by another key under the same kid (a new
+// key set without it, or a key whose private part was published). Adding
+// keys does not change it.
+//
+// Whoever remembers what a key verified (such as a cache of verified
+// tokens) reads Generation before using the key, and forgets the result
+// once Generation differs: the number changes only after the new set is in
+// place, so a result recorded under the old number is never mistaken for
+// one made with the new set.
+func (r *Remote) Generation() uint64 { return r.generation.Load() }
+
+// install makes keys the cached set, and moves Generation on if a key of
+// the previous set is missing from it or differs in it.
+func (r *Remote) install(keys map[string]PublicKey) {
+	old := r.keys.Swap(&keys)
+	if old != nil && dropsOrReplaces(*old, keys) {
+		r.generation.Add(1)
+	}
+}
+
+// dropsOrReplaces reports whether some key of old is absent from next, or
+// present with another algorithm or another public key.
+func dropsOrReplaces(old, next map[string]PublicKey) bool {
+	for kid, o := range old {
+		n, ok := next[kid]
+		if !ok || n.Algorithm != o.Algorithm || !samePublicKey(o.Key, n.Key) {
+			return true
+		}
+	}
+	return false
+}
+
+// samePublicKey reports whether a and b are the same public key. The
+// crypto public key types all have an Equal method.
+func samePublicKey(a, b crypto.PublicKey) bool {
+	ea, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && ea.Equal(b)
+}
+
+// RemoteStats are counts of a Remote, for monitoring.
+type RemoteStats struct {
+	// Fetches and FetchErrors count the fetches of the key set that
+	// succeeded and failed since the Remote was made.
+	Fetches, FetchErrors uint64
+	// Keys is the number of keys in use.
+	Keys int
+	// LastSuccess is when the last successful fetch ended, by the
+	// Remote's clock; zero before the first.
+	LastSuccess time.Time
+}
+
+// Stats returns the Remote's counts. It does no I/O.
+func (r *Remote) Stats() RemoteStats {
+	s := RemoteStats{Fetches: r.fetches.Load(), FetchErrors: r.fetchErrors.Load()}
+	if m := r.keys.Load(); m != nil {
+		s.Keys = len(*m)
+	}
+	if ns := r.lastSuccess.Load(); ns != 0 {
+		s.LastSuccess = time.Unix(0, ns)
+	}
+	return s
 }
 
 // Ready reports whether a key set has been loaded.
@@ -343,6 +414,12 @@ func (r *Remote) startLocked(ctx context.Context) *fetchCall {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.fetchTimeout)
 		defer cancel()
 		err := r.fetch(fctx)
+		if err != nil {
+			r.fetchErrors.Add(1)
+		} else {
+			r.fetches.Add(1)
+			r.lastSuccess.Store(r.now().UnixNano())
+		}
 		r.mu.Lock()
 		r.inflight = nil
 		c.err = err
@@ -378,7 +455,7 @@ func (r *Remote) fetch(ctx context.Context) error {
 		return err
 	}
 	interval := refreshInterval(header, r.minRefresh, r.maxRefresh)
-	r.keys.Store(&keys)
+	r.install(keys)
 	r.mu.Lock()
 	r.interval = interval
 	r.mu.Unlock()
@@ -401,7 +478,7 @@ func (r *Remote) evict(kids []string) {
 			m[kid] = k
 		}
 	}
-	r.keys.Store(&m)
+	r.install(m)
 }
 
 // metadataURLs returns where the RFC 8414 metadata of issuer may be: the

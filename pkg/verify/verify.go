@@ -99,11 +99,12 @@ func (w *wrapped) Unwrap() error { return w.err }
 // Verifier checks RFC 9068 JWT access tokens. It is safe for concurrent
 // use.
 type Verifier struct {
-	keys    KeySource
-	parser  *jwt.Parser
-	algs    []string
-	maxSize int
-	now     func() time.Time
+	keys      KeySource
+	methods   map[string]jwt.SigningMethod // by alg, for the allowlist
+	validator *jwt.Validator
+	algs      []string
+	maxSize   int
+	now       func() time.Time
 }
 
 // New returns a Verifier of the tokens of one issuer for one audience.
@@ -145,17 +146,24 @@ func New(keys KeySource, opts Options) (*Verifier, error) {
 	if now == nil {
 		now = time.Now
 	}
+	methods := make(map[string]jwt.SigningMethod, len(algs))
+	for _, a := range algs {
+		m := jwt.GetSigningMethod(a)
+		if m == nil {
+			return nil, fmt.Errorf("verify: algorithm %q has no implementation", a)
+		}
+		methods[a] = m
+	}
 	return &Verifier{
-		keys: keys,
-		parser: jwt.NewParser(
-			jwt.WithValidMethods(algs),
+		keys:    keys,
+		methods: methods,
+		validator: jwt.NewValidator(
 			jwt.WithIssuer(opts.Issuer),
 			jwt.WithAudience(opts.Audience),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
 			jwt.WithLeeway(leeway),
 			jwt.WithTimeFunc(now),
-			jwt.WithStrictDecoding(),
 		),
 		algs:    algs,
 		maxSize: maxSize,
@@ -163,7 +171,8 @@ func New(keys KeySource, opts Options) (*Verifier, error) {
 	}, nil
 }
 
-// b64 is the segment encoding the parser uses (WithStrictDecoding).
+// b64 is the segment encoding: base64url without padding, strict (no
+// stray bits in the last character), as RFC 7515 requires.
 var b64 = base64.RawURLEncoding.Strict()
 
 // Verify checks token and returns its claims.
@@ -181,36 +190,57 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*claims.AccessToke
 	if strings.Count(token, ".") != 2 {
 		return nil, fmt.Errorf("%w: not a three-part JWS", ErrMalformed)
 	}
-	kid, alg, err := v.checkHeader(token[:strings.IndexByte(token, '.')])
+	dot1, dot2 := strings.IndexByte(token, '.'), strings.LastIndexByte(token, '.')
+	kid, alg, err := v.checkHeader(token[:dot1])
 	if err != nil {
 		return nil, err
 	}
-
-	var keyErr error
-	c := new(claims.AccessToken)
-	_, err = v.parser.ParseWithClaims(token, c, func(*jwt.Token) (any, error) {
-		key, err := v.key(ctx, kid, alg)
-		keyErr = err
-		return key, err
-	})
-	switch {
-	case keyErr != nil:
-		return nil, keyErr
-	case err != nil:
+	// The token is taken apart once, here, and checked in the order of
+	// golang-jwt's ParseWithClaims: payload, signature encoding, key,
+	// signature, claims.
+	payload, err := b64.DecodeString(token[dot1+1 : dot2])
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+	}
+	if err := checkMembers(payload, claimNames, dateNames); err != nil {
+		return nil, err
+	}
+	c, err := decodeClaims(payload)
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload is not a JSON object of claims", ErrMalformed)
+	}
+	sig, err := b64.DecodeString(token[dot2+1:])
+	if err != nil {
+		return nil, fmt.Errorf("%w: signature is not base64url", ErrMalformed)
+	}
+	key, err := v.key(ctx, kid, alg)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.methods[alg].Verify(token[:dot2], sig, key); err != nil {
+		return nil, ErrSignature
+	}
+	if err := v.validator.Validate(c); err != nil {
 		return nil, classify(err)
 	}
 	if err := requireClaims(c); err != nil {
 		return nil, err
 	}
+	if err := checkLifetime(c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
-// checkHeader decodes the JOSE header the way the parser does and checks
-// it, before the payload is looked at.
+// checkHeader decodes the JOSE header and checks it, before the payload is
+// looked at.
 func (v *Verifier) checkHeader(seg string) (kid, alg string, err error) {
 	raw, err := b64.DecodeString(seg)
 	if err != nil {
 		return "", "", fmt.Errorf("%w: header is not base64url", ErrMalformed)
+	}
+	if err := checkMembers(raw, headerNames, nil); err != nil {
+		return "", "", err
 	}
 	var h map[string]any
 	if err := json.Unmarshal(raw, &h); err != nil || h == nil {
@@ -284,7 +314,7 @@ func keyFits(alg string, key any) bool {
 	}
 }
 
-// classify maps an error of the parser to one of ours.
+// classify maps an error of golang-jwt's claims validation to one of ours.
 func classify(err error) error {
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed):

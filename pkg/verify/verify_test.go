@@ -204,7 +204,7 @@ func seg(v any) string {
 
 // sentinels are all the errors Verify may match.
 var sentinels = []error{ErrMalformed, ErrTooLarge, ErrAlgorithm, ErrType, ErrUnknownKey, ErrSignature,
-	ErrExpired, ErrNotYetValid, ErrIssuer, ErrAudience, ErrMissingClaim, ErrCritical}
+	ErrExpired, ErrNotYetValid, ErrIssuer, ErrAudience, ErrMissingClaim, ErrCritical, ErrLifetime}
 
 // matching returns the sentinels err matches.
 func matching(err error) []error {
