@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/fastsafe/fastsafe/pkg/requestid"
 )
 
 // DefaultEarlyExpiry is how long before its expiry a token is renewed when
@@ -69,22 +71,40 @@ func TokenSource(ctx context.Context, cfg Config) oauth2.TokenSource {
 // TokenSource(ctx, cfg) in the Authorization header. It shares the
 // Transport, redirect policy, cookie jar and timeout of the HTTP client
 // used for token requests (see Config.HTTPClient).
+//
+// Each request carries the X-Request-ID of its context (see package
+// requestid), so that a call made while serving a request can be followed
+// into the logs of the service it reaches. A token request is made with
+// the context given here, not with that of the request that needed the
+// token, so it carries an id only if this context does.
 func Client(ctx context.Context, cfg Config) *http.Client {
 	ctx = withHTTPClient(ctx, cfg)
 	return oauth2.NewClient(ctx, TokenSource(ctx, cfg))
 }
 
 // withHTTPClient puts the client for token requests in ctx, where the
-// oauth2 package looks for it.
+// oauth2 package looks for it. Its Transport is wrapped in a
+// requestid.Transport, so that every request it sends (token requests, and
+// the requests of Client, whose transport is built on it) carries the
+// X-Request-ID of the request's context.
 func withHTTPClient(ctx context.Context, cfg Config) context.Context {
+	var c *http.Client
 	switch {
 	case cfg.HTTPClient != nil:
-		return context.WithValue(ctx, oauth2.HTTPClient, cfg.HTTPClient)
-	case ctx.Value(oauth2.HTTPClient) != nil:
-		return ctx
+		c = cfg.HTTPClient
 	default:
-		return context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Timeout: DefaultTimeout})
+		if cc, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && cc != nil {
+			c = cc
+		} else {
+			c = &http.Client{Timeout: DefaultTimeout}
+		}
 	}
+	if _, ok := c.Transport.(*requestid.Transport); !ok {
+		wrapped := *c
+		wrapped.Transport = &requestid.Transport{Base: c.Transport}
+		c = &wrapped
+	}
+	return context.WithValue(ctx, oauth2.HTTPClient, c)
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -125,8 +126,14 @@ func TestHealthcheck(t *testing.T) {
 
 // TestServe runs the server as the command does, against a stand-in
 // authorization server whose key set is discovered from its metadata, and
-// shuts it down.
+// shuts it down; with and without the cache of verified tokens.
 func TestServe(t *testing.T) {
+	for _, size := range []int{config.DefaultTokenCacheSize, 0} {
+		t.Run(fmt.Sprint("token cache size ", size), func(t *testing.T) { testServe(t, size) })
+	}
+}
+
+func testServe(t *testing.T, tokenCacheSize int) {
 	auth := authtest.New(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -137,6 +144,7 @@ func TestServe(t *testing.T) {
 	cfg.Addr = ln.Addr().String()
 	cfg.Issuer = auth.Issuer
 	cfg.PublicURL = base
+	cfg.TokenCacheSize = tokenCacheSize
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -167,16 +175,18 @@ func TestServe(t *testing.T) {
 	}
 
 	token := auth.Token(t, auth.Claims(cfg.Audience, "search", time.Now()))
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/search?query=apple", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), "found apple in search") {
-		t.Fatalf("search: %d %s", resp.StatusCode, body)
+	for range 2 { // the second time from the cache, if there is one
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/search?query=apple", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "found apple in search") {
+			t.Fatalf("search: %d %s", resp.StatusCode, body)
+		}
 	}
 
 	if code, _, errOut := run(t, []string{"healthcheck", "--addr", cfg.Addr}, nil); code != 0 {

@@ -10,10 +10,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fastsafe/fastsafe/pkg/bearer"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 	"github.com/fastsafe/fastsafe/pkg/verify"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
+	"github.com/fastsafe/fastsafe/resourceserver/internal/metrics"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/server"
 )
 
@@ -35,6 +38,10 @@ const (
 // background; until they are loaded /readyz answers 503 and tokens are
 // refused.
 func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog.Logger, now func() time.Time) error {
+	m, err := metrics.New(prometheus.NewRegistry(), now)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	keys, err := jwks.NewRemote(jwks.RemoteOptions{
 		URL:    cfg.JWKSURL,
 		Issuer: cfg.Issuer,
@@ -52,21 +59,47 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)
 	}
+	if err := m.WatchKeys(keys); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	var tokens bearer.TokenVerifier = verifier
+	if cfg.TokenCacheSize > 0 {
+		cached, err := verify.NewCached(verifier, verify.CachedOptions{Size: cfg.TokenCacheSize})
+		if err != nil {
+			return fmt.Errorf("token cache: %w", err)
+		}
+		if err := m.WatchCache(cached); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		tokens = cached
+	}
 	handler, err := server.New(server.Options{
-		Verifier:       verifier,
-		Keys:           keys,
-		Issuer:         cfg.Issuer,
-		Audience:       cfg.Audience,
-		PublicURL:      cfg.PublicURL,
-		TokenURL:       cfg.TokenEndpoint(),
-		DocsClientID:   cfg.DocsClientID,
-		TrustedProxies: cfg.Proxies(),
-		Logger:         logger,
-		Now:            now,
+		Verifier:         tokens,
+		Keys:             keys,
+		Issuer:           cfg.Issuer,
+		Audience:         cfg.Audience,
+		PublicURL:        cfg.PublicURL,
+		TokenURL:         cfg.TokenEndpoint(),
+		DocsClientID:     cfg.DocsClientID,
+		TrustedProxies:   cfg.Proxies(),
+		Logger:           logger,
+		Now:              now,
+		Metrics:          m,
+		MetricsElsewhere: cfg.MetricsAddr != "",
 	})
 	if err != nil {
 		return err
 	}
+	stopMetrics, err := serveMetrics(cfg.MetricsAddr, m.Handler(), logger)
+	if err != nil {
+		return fmt.Errorf("metrics address: %w", err)
+	}
+	// Deferred first, so it runs last: /metrics answers while draining.
+	defer func() {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		stopMetrics(mctx)
+	}()
 
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -92,7 +125,8 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("resource server listening", "addr", ln.Addr().String(),
-		"issuer", cfg.Issuer, "audience", cfg.Audience, "public_url", cfg.PublicURL)
+		"issuer", cfg.Issuer, "audience", cfg.Audience, "public_url", cfg.PublicURL,
+		"token_cache_size", cfg.TokenCacheSize)
 
 	select {
 	case err := <-served:

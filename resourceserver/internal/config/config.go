@@ -12,6 +12,10 @@ type Config struct {
 	Issuer   string // --issuer, RS_ISSUER: the authorization server, exactly as tokens carry it in "iss" ("http://localhost:9096")
 	Audience string // --audience, RS_AUDIENCE: this service's name in the tokens' "aud" ("search-api")
 
+	// MetricsAddr, --metrics-addr, RS_METRICS_ADDR, is a separate listen
+	// address for /metrics; empty (the default) serves /metrics on Addr.
+	MetricsAddr string
+
 	// JWKSURL, --jwks-url, RS_JWKS_URL, is where the key set is fetched
 	// from. Empty means the jwks_uri of the issuer's RFC 8414 metadata.
 	// Set it when the resource server reaches the authorization server
@@ -31,7 +35,21 @@ type Config struct {
 	LogFormat string // --log-format: text or json (text)
 
 	ShutdownTimeout time.Duration // --shutdown-timeout (15s)
+
+	// TokenCacheSize, --token-cache-size, RS_TOKEN_CACHE_SIZE, is how
+	// many verified tokens are remembered (verify.Cached): a token
+	// presented again is accepted without a new signature check until its
+	// exp, or until its signing key leaves the key set. 0 verifies every
+	// request. Each entry takes well under a kilobyte.
+	TokenCacheSize int
 }
+
+// DefaultTokenCacheSize is the default of TokenCacheSize: a few
+// megabytes at most.
+const DefaultTokenCacheSize = 10000
+
+// MaxTokenCacheSize bounds TokenCacheSize (verify.MaxCacheSize).
+const MaxTokenCacheSize = 1 << 24
 
 // Defaults returns the settings used when neither a flag nor an environment
 // variable says otherwise.
@@ -45,6 +63,7 @@ func Defaults() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
+		TokenCacheSize:  DefaultTokenCacheSize,
 	}
 }
 

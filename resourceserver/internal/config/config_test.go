@@ -32,6 +32,10 @@ func TestLoadPrecedence(t *testing.T) {
 			func(c Config) bool { return c.Audience == "search-api" }},
 		{"duration from env", nil, map[string]string{"RS_SHUTDOWN_TIMEOUT": "3s"},
 			func(c Config) bool { return c.ShutdownTimeout == 3*time.Second }},
+		{"number from env", nil, map[string]string{"RS_TOKEN_CACHE_SIZE": "0"},
+			func(c Config) bool { return c.TokenCacheSize == 0 }},
+		{"number from flag", []string{"--token-cache-size", "500"}, map[string]string{"RS_TOKEN_CACHE_SIZE": "0"},
+			func(c Config) bool { return c.TokenCacheSize == 500 }},
 		{"multi-word flag", []string{"-docs-client-id=swagger", "--trusted-proxies=10.0.0.0/8, 192.168.1.1"}, nil,
 			func(c Config) bool {
 				p := c.Proxies()
@@ -55,6 +59,10 @@ func TestLoadMalformedEnvNamesEveryVariable(t *testing.T) {
 	_, err := load(t, nil, map[string]string{"RS_SHUTDOWN_TIMEOUT": "soon"})
 	if err == nil || !strings.Contains(err.Error(), "RS_SHUTDOWN_TIMEOUT") {
 		t.Fatalf("got %v, want an error naming RS_SHUTDOWN_TIMEOUT", err)
+	}
+	_, err = load(t, nil, map[string]string{"RS_SHUTDOWN_TIMEOUT": "soon", "RS_TOKEN_CACHE_SIZE": "lots"})
+	if err == nil || !strings.Contains(err.Error(), "RS_SHUTDOWN_TIMEOUT") || !strings.Contains(err.Error(), "RS_TOKEN_CACHE_SIZE=\"lots\" is not a whole number") {
+		t.Fatalf("got %v, want an error naming both variables", err)
 	}
 }
 
@@ -107,6 +115,9 @@ func TestValidate(t *testing.T) {
 		{"addr", func(c *Config) { c.Addr = "8000" }, []string{"--addr"}, nil},
 		{"addr port", func(c *Config) { c.Addr = ":http" }, []string{"--addr"}, nil},
 		{"empty addr", func(c *Config) { c.Addr = "" }, []string{"--addr is empty"}, nil},
+		{"metrics addr", func(c *Config) { c.MetricsAddr = "127.0.0.1:8001" }, nil, nil},
+		{"metrics addr port", func(c *Config) { c.MetricsAddr = "localhost" }, []string{"--metrics-addr"}, nil},
+		{"metrics addr same", func(c *Config) { c.MetricsAddr = c.Addr }, []string{"--metrics-addr", "same as --addr"}, nil},
 		{"issuer slash", func(c *Config) { c.Issuer = "http://localhost:9096/" }, []string{"--issuer", "slash"}, nil},
 		{"issuer scheme", func(c *Config) { c.Issuer = "localhost:9096" }, []string{"--issuer"}, nil},
 		{"issuer query", func(c *Config) { c.Issuer = "http://a/?x=1" }, []string{"--issuer", "query"}, nil},
@@ -123,6 +134,9 @@ func TestValidate(t *testing.T) {
 		{"docs client", func(c *Config) { c.DocsClientID = "a:b" }, []string{"--docs-client-id"}, nil},
 		{"empty docs client", func(c *Config) { c.DocsClientID = "" }, []string{"--docs-client-id"}, nil},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, []string{"--log-level"}, nil},
+		{"no token cache", func(c *Config) { c.TokenCacheSize = 0 }, nil, nil},
+		{"negative token cache", func(c *Config) { c.TokenCacheSize = -1 }, []string{"--token-cache-size"}, nil},
+		{"huge token cache", func(c *Config) { c.TokenCacheSize = MaxTokenCacheSize + 1 }, []string{"--token-cache-size"}, nil},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, []string{"--log-format"}, nil},
 		{"shutdown", func(c *Config) { c.ShutdownTimeout = 0 }, []string{"--shutdown-timeout"}, nil},
 		{"every problem at once", func(c *Config) {

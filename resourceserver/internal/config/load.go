@@ -17,6 +17,7 @@ type kind int
 const (
 	kindString kind = iota
 	kindDuration
+	kindInt
 )
 
 // setting describes one field of Config as a flag.
@@ -24,13 +25,14 @@ type setting struct {
 	name  string // flag name; the environment variable is derived from it
 	usage string
 	kind  kind
-	field func(c *Config) any // *string or *time.Duration
+	field func(c *Config) any // *string, *time.Duration or *int
 	shown string              // default as help shows it, when not the field's value
 }
 
 // settings lists every field of Config, in the order help text shows them.
 var settings = []setting{
 	{name: "addr", usage: "`address` to listen on, host:port", field: func(c *Config) any { return &c.Addr }},
+	{name: "metrics-addr", usage: "separate `address` (host:port) that serves /metrics; empty serves it on --addr", field: func(c *Config) any { return &c.MetricsAddr }, shown: "none: /metrics on --addr"},
 	{name: "issuer", usage: "authorization server `URL`, exactly the \"iss\" of the tokens; its RFC 8414 metadata names the key set", field: func(c *Config) any { return &c.Issuer }},
 	{name: "audience", usage: "this service's `name` in the tokens' \"aud\"", field: func(c *Config) any { return &c.Audience }},
 	{name: "jwks-url", usage: "`URL` of the authorization server's key set, when it must be fetched elsewhere than the issuer's metadata says", field: func(c *Config) any { return &c.JWKSURL }, shown: "none: discovered from the issuer"},
@@ -41,6 +43,7 @@ var settings = []setting{
 	{name: "log-level", usage: "log `level`: debug, info, warn or error", field: func(c *Config) any { return &c.LogLevel }},
 	{name: "log-format", usage: "log `format`: text or json", field: func(c *Config) any { return &c.LogFormat }},
 	{name: "shutdown-timeout", usage: "how long a graceful shutdown may take before connections are closed", kind: kindDuration, field: func(c *Config) any { return &c.ShutdownTimeout }},
+	{name: "token-cache-size", usage: "how many verified tokens to remember, so that a token presented again skips its signature check until its exp; 0 verifies every request", kind: kindInt, field: func(c *Config) any { return &c.TokenCacheSize }},
 }
 
 // EnvPrefix starts the name of every environment variable of a setting.
@@ -77,6 +80,8 @@ func Register(fs *flag.FlagSet, c *Config) {
 			fs.StringVar(p, s.name, *p, s.usage+envAndDefault(s.name, def))
 		case *time.Duration:
 			fs.DurationVar(p, s.name, *p, s.usage+envAndDefault(s.name, FormatDuration(*p)))
+		case *int:
+			fs.IntVar(p, s.name, *p, s.usage+envAndDefault(s.name, strconv.Itoa(*p)))
 		default:
 			panic(fmt.Sprintf("config: setting %q has unsupported type %T", s.name, p))
 		}
@@ -114,10 +119,14 @@ func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 }
 
 func (k kind) want() string {
-	if k == kindDuration {
+	switch k {
+	case kindDuration:
 		return "a duration such as 90s, 30m or 1h30m"
+	case kindInt:
+		return "a whole number"
+	default:
+		return "valid"
 	}
-	return "valid"
 }
 
 // Load reads a Config: the defaults, overridden by the RS_* environment

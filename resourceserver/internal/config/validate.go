@@ -28,6 +28,13 @@ func (c Config) Validate() error {
 	} else if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
 		bad("--addr %q is not host:port, such as :8000 or 127.0.0.1:8000", c.Addr)
 	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !validPort(port) {
+			bad("--metrics-addr %q is not host:port, such as 127.0.0.1:8001", c.MetricsAddr)
+		} else if c.MetricsAddr == c.Addr {
+			bad("--metrics-addr %q is the same as --addr; leave it empty to serve /metrics on --addr", c.MetricsAddr)
+		}
+	}
 
 	if msg := identifierProblem(c.Issuer); msg != "" {
 		bad("--issuer %q %s", c.Issuer, msg)
@@ -71,6 +78,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("--shutdown-timeout must be greater than zero, not %s", FormatDuration(c.ShutdownTimeout))
+	}
+	if c.TokenCacheSize < 0 || c.TokenCacheSize > MaxTokenCacheSize {
+		bad("--token-cache-size must be from 0 (no cache) to %d, not %d", MaxTokenCacheSize, c.TokenCacheSize)
 	}
 
 	return errors.Join(errs...)

@@ -24,8 +24,25 @@ type status struct {
 	Status string `json:"status"`
 }
 
+// The fixed answers are encoded once, not per request, exactly as c.JSON
+// would encode them.
+var (
+	rootBody  = mustJSON(message{"Welcome to Test App for Security"})
+	appleBody = mustJSON(message{"found apple in search"})
+)
+
+const jsonContentType = "application/json; charset=utf-8" // as c.JSON sends it
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 func (s *server) root(c *gin.Context) {
-	c.JSON(http.StatusOK, message{"Welcome to Test App for Security"})
+	c.Data(http.StatusOK, jsonContentType, rootBody)
 }
 
 // search answers GET /search?query=Q once the token has been checked.
@@ -50,7 +67,7 @@ func (s *server) search(c *gin.Context) {
 		return
 	}
 	if q[0] == "apple" {
-		c.JSON(http.StatusOK, message{"found apple in search"})
+		c.Data(http.StatusOK, jsonContentType, appleBody)
 		return
 	}
 	c.JSON(http.StatusOK, message{q[0] + " not found in search"})
@@ -108,10 +125,14 @@ func (s *server) openAPIDocument(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json", s.openAPI)
 }
 
+// Error answers are never cached, like every answer that depends on the
+// request.
 func (s *server) notFound(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusNotFound, errorBody{"not_found", "no such endpoint"})
 }
 
 func (s *server) methodNotAllowed(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusMethodNotAllowed, errorBody{"method_not_allowed", "the endpoint does not allow this method"})
 }

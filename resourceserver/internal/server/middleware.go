@@ -7,12 +7,13 @@ import (
 	"runtime/debug"
 
 	"github.com/fastsafe/fastsafe/pkg/ginbearer"
+	"github.com/fastsafe/fastsafe/pkg/requestid"
 	"github.com/gin-gonic/gin"
 )
 
-// quietPaths are probed by orchestrators every few seconds: their requests
-// are logged at debug level only.
-var quietPaths = map[string]bool{"/healthz": true, "/readyz": true}
+// quietPaths are probed by orchestrators and scraped by monitoring every
+// few seconds: their requests are logged at debug level only.
+var quietPaths = map[string]bool{"/healthz": true, "/readyz": true, MetricsPath: true}
 
 // requestLog writes one line per request: method, path (never the query
 // string, which may carry secrets, nor any header), route, status, size,
@@ -44,6 +45,16 @@ func (s *server) requestLog() gin.HandlerFunc {
 		}
 		s.logger.LogAttrs(c.Request.Context(), level, "request", attrs...)
 	}
+}
+
+// requestID gives each request an id: a valid X-Request-ID it came with,
+// or a new one. The id is echoed in the response and put in the request
+// context, where the logger finds it for every line of the request.
+func requestID(c *gin.Context) {
+	id := requestid.FromRequest(c.Request)
+	c.Header(requestid.Header, id)
+	c.Request = c.Request.WithContext(requestid.NewContext(c.Request.Context(), id))
+	c.Next()
 }
 
 // recovery turns a panic in a handler into a JSON 500 whose body says

@@ -9,7 +9,15 @@ import (
 
 // routes registers the whole HTTP surface of the resource server on e.
 func (s *server) routes(e *gin.Engine) {
+	// The request id comes first, so that every later log line has it.
+	e.Use(requestID)
+	if s.metrics != nil {
+		e.Use(s.metrics.Requests())
+	}
 	e.Use(s.requestLog(), s.recovery(), securityHeaders)
+	if s.serveMetrics {
+		e.GET(MetricsPath, gin.WrapH(s.metrics.Handler()))
+	}
 
 	// Public.
 	e.GET("/", s.root)
@@ -27,7 +35,11 @@ func (s *server) routes(e *gin.Engine) {
 
 	// Protected: a valid bearer token for this audience, and the scope
 	// each route names.
-	api := e.Group("/", ginbearer.Authenticate(s.verifier, s.bearer))
+	protect := []gin.HandlerFunc{ginbearer.Authenticate(s.verifier, s.bearer)}
+	if s.metrics != nil {
+		protect = append([]gin.HandlerFunc{s.metrics.Authentication()}, protect...)
+	}
+	api := e.Group("/", protect...)
 	api.GET("/search", ginbearer.RequireScopes(s.bearer, ScopeSearch), s.search)
 
 	e.NoRoute(s.notFound)

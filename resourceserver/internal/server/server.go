@@ -10,7 +10,9 @@ import (
 	"github.com/fastsafe/fastsafe/pkg/bearer"
 	"github.com/gin-gonic/gin"
 
+	"github.com/fastsafe/fastsafe/pkg/requestid"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/apidocs"
+	"github.com/fastsafe/fastsafe/resourceserver/internal/metrics"
 )
 
 // ScopeSearch is the scope GET /search requires.
@@ -53,7 +55,16 @@ type Options struct {
 
 	Logger *slog.Logger
 	Now    func() time.Time
+
+	// Metrics, if not nil, counts requests and token checks and is
+	// served at MetricsPath, unless MetricsElsewhere is set (the metrics
+	// then have an address of their own).
+	Metrics          *metrics.Metrics
+	MetricsElsewhere bool
 }
+
+// MetricsPath is where the metrics are served.
+const MetricsPath = "/metrics"
 
 // server holds what the handlers need.
 type server struct {
@@ -65,6 +76,9 @@ type server struct {
 	ui       *apidocs.SwaggerUI
 	logger   *slog.Logger
 	now      func() time.Time
+	metrics  *metrics.Metrics
+	// serveMetrics is whether MetricsPath is a route.
+	serveMetrics bool
 }
 
 // New returns the resource server's handler.
@@ -81,6 +95,11 @@ func New(o Options) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every log line written with a request's context carries its id.
+	o.Logger = requestid.WithLogger(o.Logger)
+	if o.Metrics != nil {
+		o.Verifier = o.Metrics.Verifier(o.Verifier)
+	}
 	s := &server{
 		verifier: o.Verifier,
 		keys:     o.Keys,
@@ -89,8 +108,10 @@ func New(o Options) (*gin.Engine, error) {
 			ResourceMetadata: metadataURL,
 			Logger:           o.Logger,
 		},
-		logger: o.Logger,
-		now:    o.Now,
+		logger:       o.Logger,
+		now:          o.Now,
+		metrics:      o.Metrics,
+		serveMetrics: o.Metrics != nil && !o.MetricsElsewhere,
 	}
 	if s.metadata, err = protectedResourceMetadata(o.PublicURL, o.Issuer); err != nil {
 		return nil, err

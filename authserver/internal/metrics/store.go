@@ -1,0 +1,167 @@
+package metrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store"
+)
+
+// timedStore is a store.Store that times every call of the store it wraps.
+// Methods it does not know pass through untimed.
+type timedStore struct {
+	store.Store
+	m *Metrics
+}
+
+var _ store.Store = (*timedStore)(nil)
+
+// Store returns st with the duration of every call recorded in
+// fastsafe_auth_store_duration_seconds, labelled with the method's name.
+func (m *Metrics) Store(st store.Store) store.Store {
+	return &timedStore{Store: st, m: m}
+}
+
+// CreateUser implements store.Store.
+func (s *timedStore) CreateUser(ctx context.Context, u store.User) error {
+	defer s.m.observeStore("CreateUser", s.m.now())
+	return s.Store.CreateUser(ctx, u)
+}
+
+// GetUser implements store.Store.
+func (s *timedStore) GetUser(ctx context.Context, username string) (store.User, error) {
+	defer s.m.observeStore("GetUser", s.m.now())
+	return s.Store.GetUser(ctx, username)
+}
+
+// ListUsers implements store.Store.
+func (s *timedStore) ListUsers(ctx context.Context) ([]store.User, error) {
+	defer s.m.observeStore("ListUsers", s.m.now())
+	return s.Store.ListUsers(ctx)
+}
+
+// UpdateUser implements store.Store.
+func (s *timedStore) UpdateUser(ctx context.Context, username string, update func(store.User) (store.User, error)) error {
+	defer s.m.observeStore("UpdateUser", s.m.now())
+	return s.Store.UpdateUser(ctx, username, update)
+}
+
+// DeleteUser implements store.Store.
+func (s *timedStore) DeleteUser(ctx context.Context, username string) error {
+	defer s.m.observeStore("DeleteUser", s.m.now())
+	return s.Store.DeleteUser(ctx, username)
+}
+
+// CreateClient implements store.Store.
+func (s *timedStore) CreateClient(ctx context.Context, c store.Client) error {
+	defer s.m.observeStore("CreateClient", s.m.now())
+	return s.Store.CreateClient(ctx, c)
+}
+
+// GetClient implements store.Store.
+func (s *timedStore) GetClient(ctx context.Context, id string) (store.Client, error) {
+	defer s.m.observeStore("GetClient", s.m.now())
+	return s.Store.GetClient(ctx, id)
+}
+
+// ListClients implements store.Store.
+func (s *timedStore) ListClients(ctx context.Context) ([]store.Client, error) {
+	defer s.m.observeStore("ListClients", s.m.now())
+	return s.Store.ListClients(ctx)
+}
+
+// UpdateClient implements store.Store.
+func (s *timedStore) UpdateClient(ctx context.Context, id string, update func(store.Client) (store.Client, error)) error {
+	defer s.m.observeStore("UpdateClient", s.m.now())
+	return s.Store.UpdateClient(ctx, id, update)
+}
+
+// DeleteClient implements store.Store.
+func (s *timedStore) DeleteClient(ctx context.Context, id string) error {
+	defer s.m.observeStore("DeleteClient", s.m.now())
+	return s.Store.DeleteClient(ctx, id)
+}
+
+// CreateRefreshToken implements store.Store.
+func (s *timedStore) CreateRefreshToken(ctx context.Context, f store.RefreshFamily, t store.RefreshToken) error {
+	defer s.m.observeStore("CreateRefreshToken", s.m.now())
+	return s.Store.CreateRefreshToken(ctx, f, t)
+}
+
+// GetRefreshToken implements store.Store.
+func (s *timedStore) GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, store.RefreshFamily, error) {
+	defer s.m.observeStore("GetRefreshToken", s.m.now())
+	return s.Store.GetRefreshToken(ctx, id)
+}
+
+// RotateRefreshToken implements store.Store.
+func (s *timedStore) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error {
+	defer s.m.observeStore("RotateRefreshToken", s.m.now())
+	return s.Store.RotateRefreshToken(ctx, oldID, now, next)
+}
+
+// GetRefreshFamily implements store.Store.
+func (s *timedStore) GetRefreshFamily(ctx context.Context, id string) (store.RefreshFamily, error) {
+	defer s.m.observeStore("GetRefreshFamily", s.m.now())
+	return s.Store.GetRefreshFamily(ctx, id)
+}
+
+// RevokeRefreshFamily implements store.Store.
+func (s *timedStore) RevokeRefreshFamily(ctx context.Context, id string, now time.Time) error {
+	defer s.m.observeStore("RevokeRefreshFamily", s.m.now())
+	return s.Store.RevokeRefreshFamily(ctx, id, now)
+}
+
+// RevokeUserRefreshFamilies implements store.Store.
+func (s *timedStore) RevokeUserRefreshFamilies(ctx context.Context, username string, now time.Time) error {
+	defer s.m.observeStore("RevokeUserRefreshFamilies", s.m.now())
+	return s.Store.RevokeUserRefreshFamilies(ctx, username, now)
+}
+
+// RevokeAccessToken implements store.Store.
+func (s *timedStore) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
+	defer s.m.observeStore("RevokeAccessToken", s.m.now())
+	return s.Store.RevokeAccessToken(ctx, jti, expiresAt)
+}
+
+// AccessTokenRevoked implements store.Store.
+func (s *timedStore) AccessTokenRevoked(ctx context.Context, jti string) (bool, error) {
+	defer s.m.observeStore("AccessTokenRevoked", s.m.now())
+	return s.Store.AccessTokenRevoked(ctx, jti)
+}
+
+// CreateSigningKey implements store.Store.
+func (s *timedStore) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
+	defer s.m.observeStore("CreateSigningKey", s.m.now())
+	return s.Store.CreateSigningKey(ctx, k)
+}
+
+// ListSigningKeys implements store.Store.
+func (s *timedStore) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	defer s.m.observeStore("ListSigningKeys", s.m.now())
+	return s.Store.ListSigningKeys(ctx)
+}
+
+// DeleteSigningKey implements store.Store.
+func (s *timedStore) DeleteSigningKey(ctx context.Context, id string) error {
+	defer s.m.observeStore("DeleteSigningKey", s.m.now())
+	return s.Store.DeleteSigningKey(ctx, id)
+}
+
+// DeleteExpired implements store.Store.
+func (s *timedStore) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+	defer s.m.observeStore("DeleteExpired", s.m.now())
+	return s.Store.DeleteExpired(ctx, now)
+}
+
+// ClaimOnce implements store.Store.
+func (s *timedStore) ClaimOnce(ctx context.Context, name string, at time.Time) (bool, error) {
+	defer s.m.observeStore("ClaimOnce", s.m.now())
+	return s.Store.ClaimOnce(ctx, name, at)
+}
+
+// Ping implements store.Store.
+func (s *timedStore) Ping(ctx context.Context) error {
+	defer s.m.observeStore("Ping", s.m.now())
+	return s.Store.Ping(ctx)
+}

@@ -1,0 +1,9 @@
+// Package requestid gives every HTTP request an id that follows it through
+// the logs of each service it reaches: Middleware takes a valid incoming
+// X-Request-ID header (or makes a new id), echoes it in the response and
+// puts it in the request context; LogHandler adds it to every log record
+// written with that context; Transport passes it on to outgoing requests.
+//
+// An incoming id is used only if it is short and made of safe characters
+// (see Valid), so that a client cannot forge log lines or bloat them.
+package requestid

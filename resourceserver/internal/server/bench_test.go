@@ -1,0 +1,95 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/fastsafe/fastsafe/pkg/bearer"
+	"github.com/fastsafe/fastsafe/pkg/jwks"
+	"github.com/fastsafe/fastsafe/pkg/verify"
+	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
+)
+
+// BenchmarkRoutes measures the public / and the protected /search through
+// the whole Gin engine (request log included, to a discarding text
+// handler), with the token cache and without.
+func BenchmarkRoutes(b *testing.B) {
+	auth := authtest.New(b)
+	keys, err := jwks.NewRemote(jwks.RemoteOptions{URL: auth.JWKSURL()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := keys.Refresh(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	clock := func() time.Time { return now }
+	v, err := verify.New(keys, verify.Options{Issuer: auth.Issuer, Audience: audience, Now: clock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cached, err := verify.NewCached(v, verify.CachedOptions{Size: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := auth.Token(b, auth.Claims(audience, ScopeSearch, now))
+	for _, bc := range []struct {
+		name, target string
+		v            bearer.TokenVerifier
+	}{
+		{"root", "/", cached},
+		{"search cache hit", "/search?query=apple", cached},
+		{"search no cache", "/search?query=apple", v},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			h, err := New(Options{
+				Verifier: bc.v, Keys: keys, Issuer: auth.Issuer, Audience: audience,
+				PublicURL: publicURL, TokenURL: auth.Issuer + "/token", DocsClientID: "docs",
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := httptest.NewRequest(http.MethodGet, bc.target, nil)
+			r.Header.Set("Authorization", "Bearer "+token)
+			b.Run("handler", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, r)
+					if w.Code != http.StatusOK {
+						b.Fatalf("status %d", w.Code)
+					}
+				}
+			})
+			// Through a loopback connection, client and server in this
+			// process: what a request costs end to end.
+			b.Run("loopback", func(b *testing.B) {
+				srv := httptest.NewServer(h)
+				defer srv.Close()
+				req, err := http.NewRequest(http.MethodGet, srv.URL+bc.target, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				req.Header.Set("Authorization", "Bearer "+token)
+				c := srv.Client()
+				b.ReportAllocs()
+				for b.Loop() {
+					resp, err := c.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Fatalf("status %d", resp.StatusCode)
+					}
+				}
+			})
+		})
+	}
+}
