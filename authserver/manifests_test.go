@@ -342,8 +342,8 @@ func TestKubernetesManifests(t *testing.T) {
 			if err != nil || port != "9096" || c.Ports[0].ContainerPort != 9096 {
 				t.Errorf("the server listens on %q, the container port is %d", cfg.Addr, c.Ports[0].ContainerPort)
 			}
-			if grace := time.Duration(pod.Spec.TerminationGracePeriodSeconds) * time.Second; grace <= cfg.ShutdownTimeout {
-				t.Errorf("grace period %v, not longer than the shutdown timeout %v", grace, cfg.ShutdownTimeout)
+			if grace := time.Duration(pod.Spec.TerminationGracePeriodSeconds) * time.Second; grace <= cfg.ShutdownDrain+cfg.ShutdownTimeout {
+				t.Errorf("grace period %v, not longer than the shutdown drain %v plus timeout %v", grace, cfg.ShutdownDrain, cfg.ShutdownTimeout)
 			}
 		}
 	})

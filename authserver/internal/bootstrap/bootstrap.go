@@ -130,7 +130,7 @@ func (b *Bootstrapper) Run(ctx context.Context, s Spec) (bool, error) {
 		err := b.store.CreateUser(ctx, *user)
 		switch {
 		case err == nil:
-			b.log.Info("created the initial user", "user", user.Username, "scopes", user.Scopes)
+			b.log.Info("created the initial user", "audit", true, "actor", "bootstrap", "user", user.Username, "scopes", user.Scopes)
 		case errors.Is(err, store.ErrAlreadyExists):
 			b.log.Warn("the name of the initial user is taken; left as it is", "user", user.Username)
 		default:
@@ -145,7 +145,7 @@ func (b *Bootstrapper) Run(ctx context.Context, s Spec) (bool, error) {
 		err := b.store.CreateClient(ctx, c)
 		switch {
 		case err == nil:
-			b.log.Info("created an initial client", "client_id", c.ID, "type", kind,
+			b.log.Info("created an initial client", "audit", true, "actor", "bootstrap", "client_id", c.ID, "type", kind,
 				"grants", c.Grants, "scopes", c.Scopes, "audience", c.Audience)
 		case errors.Is(err, store.ErrAlreadyExists):
 			b.log.Warn("the ID of an initial client is taken; left as it is", "client_id", c.ID)

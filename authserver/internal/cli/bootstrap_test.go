@@ -28,7 +28,7 @@ func serveOnce(t *testing.T, env map[string]string) string {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"serve", "--addr", addr}, strings.NewReader(""), &stdout, &stderr, getenv)
+		done <- Main(ctx, []string{"serve", "--addr", addr, "--shutdown-drain", "0s"}, strings.NewReader(""), &stdout, &stderr, getenv)
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {

@@ -76,6 +76,7 @@ var commands = []command{
 	clientsRotateSecretCommand,
 	keysListCommand,
 	keysRotateCommand,
+	backupCommand,
 	healthcheckCommand,
 }
 
@@ -112,6 +113,7 @@ type app struct {
 	stderr io.Writer
 	getenv func(string) string
 	now    func() time.Time
+	whoami func() string // the operating-system user, for audit lines
 
 	cfg config.Config
 	log *slog.Logger
@@ -126,7 +128,7 @@ type app struct {
 // Errors go to stderr in plain words, prefixed with "authserver: ". Neither
 // errors nor logs ever contain a password or secret.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now, whoami: osUser}
 	return a.exit(a.run(ctx, args))
 }
 

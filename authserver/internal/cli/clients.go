@@ -63,6 +63,8 @@ client_credentials.
 			if err != nil {
 				return fmt.Errorf("adding client %q: %w", c.ID, err)
 			}
+			a.audit(ctx, "client added", "client_id", c.ID, "public", *public,
+				"grants", c.Grants, "scopes", c.Scopes, "audience", c.Audience)
 			switch {
 			case *public:
 				fmt.Fprintf(a.stdout, "public client %q added\n", c.ID)
@@ -146,6 +148,7 @@ var clientsDeleteCommand = command{
 			if err := clientError(args[0], "deleting", a.db.DeleteClient(ctx, args[0])); err != nil {
 				return err
 			}
+			a.audit(ctx, "client deleted", "client_id", args[0])
 			fmt.Fprintf(a.stdout, "client %q deleted\n", args[0])
 			return nil
 		}
@@ -185,6 +188,7 @@ var clientsRotateSecretCommand = command{
 			if err := clientError(id, "updating", err); err != nil {
 				return err
 			}
+			a.audit(ctx, "client secret replaced", "client_id", id)
 			if *secretStdin {
 				fmt.Fprintf(a.stdout, "secret of client %q replaced with the one from standard input\n", id)
 				return nil

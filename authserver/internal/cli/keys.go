@@ -70,6 +70,8 @@ given.`,
 			if err != nil {
 				return fmt.Errorf("rotating the signing key: %w", err)
 			}
+			a.audit(ctx, "signing key rotated", "kid", k.ID, "alg", k.Algorithm,
+				"activates_at", k.ActivatesAt.UTC().Format(time.RFC3339))
 			if d == 0 {
 				fmt.Fprintf(a.stdout, "new %s signing key %s published; it signs at once\n", k.Algorithm, k.ID)
 				return nil

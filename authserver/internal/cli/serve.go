@@ -13,8 +13,14 @@ var serveCommand = command{
 	name:    "serve",
 	summary: "run the authorization server (the default command)",
 	details: `Creates the database if it is missing and upgrades its schema, then serves
-on --addr until interrupted (SIGINT or SIGTERM), when it shuts down within
---shutdown-timeout. Logs go to standard error.
+on --addr until interrupted (SIGINT or SIGTERM). It then answers /readyz
+with 503 but goes on serving for --shutdown-drain, so that load balancers
+stop sending it requests, stops accepting connections, and waits up to
+--shutdown-timeout for the requests in flight. Logs go to standard error.
+
+With --key-rotation set it replaces the signing key by itself when the
+active key is that old, as 'keys rotate' does; of several servers sharing a
+database, one does.
 
 The first time it runs on a database with --bootstrap-user,
 --bootstrap-client-id or --bootstrap-docs-client-id set, it creates that

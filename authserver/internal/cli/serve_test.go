@@ -51,7 +51,7 @@ func TestServe(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		// No command: the first argument is a flag, so this serves.
-		done <- Main(ctx, []string{"--addr", addr, "--shutdown-timeout", "5s"}, strings.NewReader(""), &stdout, &stderr, getenv)
+		done <- Main(ctx, []string{"--addr", addr, "--shutdown-timeout", "5s", "--shutdown-drain", "0s"}, strings.NewReader(""), &stdout, &stderr, getenv)
 	}()
 
 	deadline := time.Now().Add(30 * time.Second)

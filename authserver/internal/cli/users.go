@@ -74,6 +74,7 @@ var usersAddCommand = command{
 			if err != nil {
 				return fmt.Errorf("adding user %q: %w", name, err)
 			}
+			a.audit(ctx, "user added", "user", name, "scopes", sc)
 			fmt.Fprintf(a.stdout, "user %q added\n", name)
 			return nil
 		}
@@ -178,6 +179,7 @@ var usersDisableCommand = command{
 			if err := a.revokeUser(ctx, name); err != nil {
 				return err
 			}
+			a.audit(ctx, "user disabled and its refresh tokens revoked", "user", name)
 			fmt.Fprintf(a.stdout, "user %q disabled; its refresh tokens are revoked\n", name)
 			return nil
 		}
@@ -198,6 +200,7 @@ var usersEnableCommand = command{
 			if err := a.setDisabled(ctx, name, false); err != nil {
 				return err
 			}
+			a.audit(ctx, "user enabled", "user", name)
 			fmt.Fprintf(a.stdout, "user %q enabled\n", name)
 			return nil
 		}
@@ -263,6 +266,7 @@ var usersPasswdCommand = command{
 			if err := a.revokeUser(ctx, name); err != nil {
 				return err
 			}
+			a.audit(ctx, "user password changed and its refresh tokens revoked", "user", name)
 			fmt.Fprintf(a.stdout, "password of user %q changed; its refresh tokens are revoked\n", name)
 			return nil
 		}
@@ -283,6 +287,7 @@ var usersDeleteCommand = command{
 			if err := userError(name, "deleting", a.db.DeleteUser(ctx, name)); err != nil {
 				return err
 			}
+			a.audit(ctx, "user deleted", "user", name)
 			fmt.Fprintf(a.stdout, "user %q deleted\n", name)
 			return nil
 		}

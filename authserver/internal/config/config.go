@@ -9,6 +9,10 @@ type Config struct {
 	Issuer string // --issuer, AUTH_ISSUER: issuer URL ("http://localhost:9096")
 	DB     string // --db, AUTH_DB: SQLite file path ("data/authserver.db") or postgres:// URL
 
+	// MetricsAddr, --metrics-addr, is a separate listen address for
+	// /metrics; empty (the default) serves /metrics on Addr.
+	MetricsAddr string
+
 	AccessTokenTTL          time.Duration // --access-token-ttl (30m)
 	RefreshTokenTTL         time.Duration // --refresh-token-ttl: idle expiry (24h)
 	RefreshTokenAbsoluteTTL time.Duration // --refresh-token-absolute-ttl: absolute expiry (720h)
@@ -16,17 +20,28 @@ type Config struct {
 	SigningAlg       string        // --signing-alg: RS256 (default), ES256 or EdDSA
 	KeyActivateAfter time.Duration // --key-activate-after: how long a new key is published before it signs (10m)
 	JWKSMaxAge       time.Duration // --jwks-max-age: Cache-Control max-age of the JWKS (5m)
+	// KeyRotation, --key-rotation, is the age at which the active signing
+	// key is replaced by a new one, published KeyActivateAfter before it
+	// signs; 0 (the default) rotates only by hand.
+	KeyRotation time.Duration
 
 	BcryptCost int // --bcrypt-cost (10)
 	// BcryptConcurrency, --bcrypt-concurrency, bounds the bcrypt
 	// computations (password grants) running at once; more wait their
-	// turn. 0 means AutoBcryptConcurrency().
+	// turn. 0 means one per core (GOMAXPROCS): password grants can then
+	// use every core, and other requests wait for a processor up to Go's
+	// 10ms preemption while they do; cores-1 keeps one free for them.
 	BcryptConcurrency int
 
 	LogLevel  string // --log-level: debug, info, warn, error (info)
 	LogFormat string // --log-format: text or json (text)
 
 	ShutdownTimeout time.Duration // --shutdown-timeout (15s)
+	// ShutdownDrain, --shutdown-drain, is how long the server goes on
+	// serving, with /readyz answering 503, after a shutdown begins and
+	// before it stops accepting connections, so that load balancers stop
+	// sending it requests first (5s).
+	ShutdownDrain time.Duration
 
 	// CORSOrigins are the browser origins (such as the resource server's
 	// API docs page) allowed to call /token, /introspect and /revoke

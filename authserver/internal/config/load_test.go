@@ -38,6 +38,7 @@ func TestDefaults(t *testing.T) {
 		LogLevel:                "info",
 		LogFormat:               "text",
 		ShutdownTimeout:         15 * time.Second,
+		ShutdownDrain:           5 * time.Second,
 		LoginMaxFailures:        5,
 		LoginLockout:            time.Minute,
 		ClientMaxFailures:       100,
@@ -80,6 +81,7 @@ func TestLoadEverySetting(t *testing.T) {
 		want  any
 	}{
 		{"addr", "127.0.0.1:8080", func(c Config) any { return c.Addr }, "127.0.0.1:8080"},
+		{"metrics-addr", "127.0.0.1:9097", func(c Config) any { return c.MetricsAddr }, "127.0.0.1:9097"},
 		{"issuer", "https://auth.example.com", func(c Config) any { return c.Issuer }, "https://auth.example.com"},
 		{"db", "/var/lib/auth.db", func(c Config) any { return c.DB }, "/var/lib/auth.db"},
 		{"access-token-ttl", "5m", func(c Config) any { return c.AccessTokenTTL }, 5 * time.Minute},
@@ -93,6 +95,8 @@ func TestLoadEverySetting(t *testing.T) {
 		{"log-level", "debug", func(c Config) any { return c.LogLevel }, "debug"},
 		{"log-format", "json", func(c Config) any { return c.LogFormat }, "json"},
 		{"shutdown-timeout", "3s", func(c Config) any { return c.ShutdownTimeout }, 3 * time.Second},
+		{"shutdown-drain", "0s", func(c Config) any { return c.ShutdownDrain }, time.Duration(0)},
+		{"key-rotation", "720h", func(c Config) any { return c.KeyRotation }, 720 * time.Hour},
 		{"cors-origins", "http://a:1,http://b:2", func(c Config) any { return strings.Join(c.CORSOrigins, " ") }, "http://a:1 http://b:2"},
 		{"login-max-failures", "3", func(c Config) any { return c.LoginMaxFailures }, 3},
 		{"login-lockout", "5m", func(c Config) any { return c.LoginLockout }, 5 * time.Minute},

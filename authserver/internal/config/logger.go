@@ -4,10 +4,13 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/fastsafe/fastsafe/pkg/requestid"
 )
 
 // Logger returns a logger writing to w in c.LogFormat (json, else text) at
-// c.LogLevel, both read in any case. An invalid level means info; Validate
+// c.LogLevel, both read in any case, that adds the request id of the
+// context of each record, if any (package requestid). An invalid level means info; Validate
 // reports it.
 func (c Config) Logger(w io.Writer) *slog.Logger {
 	level, ok := parseLevel(c.LogLevel)
@@ -15,10 +18,12 @@ func (c Config) Logger(w io.Writer) *slog.Logger {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if strings.EqualFold(c.LogFormat, "json") {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// Records logged with a request's context carry its id.
+	return slog.New(requestid.NewLogHandler(h))
 }
 
 // parseLevel accepts debug, info, warn and error in any case.

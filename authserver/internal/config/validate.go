@@ -49,6 +49,13 @@ func (c Config) Validate() error {
 	} else if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		bad("--addr %q is not host:port, such as :9096 or 127.0.0.1:9096", c.Addr)
 	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			bad("--metrics-addr %q is not host:port, such as 127.0.0.1:9097", c.MetricsAddr)
+		} else if c.MetricsAddr == c.Addr {
+			bad("--metrics-addr %q is the same as --addr; leave it empty to serve /metrics on --addr", c.MetricsAddr)
+		}
+	}
 
 	if msg := issuerProblem(c.Issuer); msg != "" {
 		bad("--issuer %q %s", c.Issuer, msg)
@@ -81,6 +88,13 @@ func (c Config) Validate() error {
 	if c.KeyActivateAfter < 0 {
 		bad("--key-activate-after must not be negative, not %s", FormatDuration(c.KeyActivateAfter))
 	}
+	if c.KeyRotation < 0 {
+		bad("--key-rotation must not be negative, not %s; 0 turns scheduled rotation off", FormatDuration(c.KeyRotation))
+	} else if minimum := c.AccessTokenTTL + max(c.KeyActivateAfter, 0); c.KeyRotation > 0 && c.KeyRotation <= minimum {
+		bad("--key-rotation %s must be longer than --access-token-ttl plus --key-activate-after (%s), or 0 to turn it off: "+
+			"otherwise keys are replaced before the tokens they signed have expired",
+			FormatDuration(c.KeyRotation), FormatDuration(minimum))
+	}
 	if c.JWKSMaxAge < 0 {
 		bad("--jwks-max-age must not be negative, not %s", FormatDuration(c.JWKSMaxAge))
 	}
@@ -100,6 +114,9 @@ func (c Config) Validate() error {
 	}
 
 	positive("shutdown-timeout", c.ShutdownTimeout)
+	if c.ShutdownDrain < 0 {
+		bad("--shutdown-drain must not be negative, not %s; 0 stops accepting connections at once", FormatDuration(c.ShutdownDrain))
+	}
 
 	for _, o := range c.CORSOrigins {
 		if msg := originProblem(o); msg != "" {

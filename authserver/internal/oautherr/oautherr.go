@@ -153,6 +153,12 @@ type body struct {
 // Write answers err as JSON with the status its code calls for. Responses
 // are never cached. Internal causes are logged on logger, not sent.
 func Write(w http.ResponseWriter, logger *slog.Logger, err error) {
+	WriteContext(context.Background(), w, logger, err)
+}
+
+// WriteContext is Write, logging with ctx (the request's context, so that
+// the log line carries the request id).
+func WriteContext(ctx context.Context, w http.ResponseWriter, logger *slog.Logger, err error) {
 	e := From(err)
 	h := w.Header()
 	h.Set("Content-Type", "application/json;charset=UTF-8")
@@ -168,7 +174,7 @@ func Write(w http.ResponseWriter, logger *slog.Logger, err error) {
 		h.Set("Allow", e.Allow)
 	}
 	if e.cause != nil && logger != nil {
-		logger.Error("request failed", "error_code", e.Code, "err", e.cause)
+		logger.ErrorContext(ctx, "request failed", "error_code", e.Code, "err", e.cause)
 	}
 	w.WriteHeader(e.HTTPStatus())
 	_ = json.NewEncoder(w).Encode(body{Error: e.Code, ErrorDescription: e.Description})

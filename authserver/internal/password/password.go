@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -27,9 +28,21 @@ var (
 // at most a fixed number of bcrypt computations concurrently. It is safe for
 // concurrent use.
 type Hasher struct {
-	cost  int
-	sem   chan struct{}
-	dummy []byte
+	cost    int
+	sem     chan struct{}
+	dummy   []byte
+	now     func() time.Time
+	observe func(time.Duration)
+}
+
+// Option adjusts a Hasher.
+type Option func(*Hasher)
+
+// WithObserver makes the Hasher tell observe how long each bcrypt
+// computation of Hash and Verify took (not counting the wait for a slot),
+// measured with the clock now.
+func WithObserver(now func() time.Time, observe func(time.Duration)) Option {
+	return func(h *Hasher) { h.now, h.observe = now, observe }
 }
 
 // NewHasher returns a Hasher that hashes with the given bcrypt cost (between
@@ -38,7 +51,7 @@ type Hasher struct {
 //
 // It computes one hash at that cost, the dummy hash used for unknown users,
 // so it takes as long as one Hash call.
-func NewHasher(cost int, concurrency int) (*Hasher, error) {
+func NewHasher(cost int, concurrency int, opts ...Option) (*Hasher, error) {
 	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
 		return nil, fmt.Errorf("password: bcrypt cost %d outside [%d, %d]", cost, bcrypt.MinCost, bcrypt.MaxCost)
 	}
@@ -51,11 +64,26 @@ func NewHasher(cost int, concurrency int) (*Hasher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("password: computing dummy hash: %w", err)
 	}
-	return &Hasher{
+	h := &Hasher{
 		cost:  cost,
 		sem:   make(chan struct{}, concurrency),
 		dummy: dummy,
-	}, nil
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	return h, nil
+}
+
+// timed runs f, telling the observer, if any, how long it took.
+func (h *Hasher) timed(f func()) {
+	if h.observe == nil {
+		f()
+		return
+	}
+	start := h.now()
+	f()
+	h.observe(h.now().Sub(start))
 }
 
 // Cost returns the bcrypt cost new hashes are computed with.
@@ -72,7 +100,9 @@ func (h *Hasher) Hash(ctx context.Context, pw string) ([]byte, error) {
 		return nil, err
 	}
 	defer h.release()
-	hash, err := bcrypt.GenerateFromPassword([]byte(pw), h.cost)
+	var hash []byte
+	var err error
+	h.timed(func() { hash, err = bcrypt.GenerateFromPassword([]byte(pw), h.cost) })
 	if err != nil {
 		return nil, fmt.Errorf("password: hashing: %w", err)
 	}
@@ -108,7 +138,7 @@ func (h *Hasher) Verify(ctx context.Context, hash []byte, pw string) (ok, rehash
 	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
-	err = bcrypt.CompareHashAndPassword(hash, []byte(pw))
+	h.timed(func() { err = bcrypt.CompareHashAndPassword(hash, []byte(pw)) })
 	h.release()
 	switch {
 	case err == nil:

@@ -62,7 +62,7 @@ func Middleware(logger *slog.Logger, now func() time.Time) func(http.Handler) ht
 					if p == http.ErrAbortHandler {
 						panic(p)
 					}
-					logger.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", p)
+					logger.ErrorContext(r.Context(), "handler panic", "method", r.Method, "path", r.URL.Path, "panic", p)
 					if rec.status == 0 {
 						rec.Header().Set("Content-Type", "application/json;charset=UTF-8")
 						rec.Header().Set("Cache-Control", "no-store")

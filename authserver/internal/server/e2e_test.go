@@ -129,6 +129,7 @@ func (e *env) serve(st store.Store) {
 	cfg.BcryptCost = 5
 	cfg.SigningAlg = e.alg
 	cfg.ShutdownTimeout = 10 * time.Second
+	cfg.ShutdownDrain = 0 // no load balancer to wait for
 	e.cfg = cfg
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}

@@ -1,6 +1,10 @@
 package server
 
-import "time"
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Option adjusts how New assembles the server beyond what config.Config
 // sets: settings that operators do not need but tests and embedders do.
@@ -8,6 +12,16 @@ type Option func(*options)
 
 type options struct {
 	keyReloadInterval time.Duration
+	// keyRotationCheckInterval is how often scheduled key rotation checks
+	// whether it is due; zero means signing.DefaultRotationCheckInterval.
+	keyRotationCheckInterval time.Duration
+	registry                 *prometheus.Registry
+}
+
+// WithRegistry registers the server's metrics on reg rather than on a
+// registry of its own, so that an embedder can add its own or read them.
+func WithRegistry(reg *prometheus.Registry) Option {
+	return func(o *options) { o.registry = reg }
 }
 
 // WithKeyReloadInterval sets how often the server reloads the signing keys
@@ -16,4 +30,11 @@ type options struct {
 // default, signing.DefaultReloadInterval.
 func WithKeyReloadInterval(d time.Duration) Option {
 	return func(o *options) { o.keyReloadInterval = d }
+}
+
+// WithKeyRotationCheckInterval sets how often scheduled key rotation
+// (cfg.KeyRotation) checks whether the active key is due for replacement.
+// Zero or less keeps the default, signing.DefaultRotationCheckInterval.
+func WithKeyRotationCheckInterval(d time.Duration) Option {
+	return func(o *options) { o.keyRotationCheckInterval = d }
 }

@@ -95,6 +95,7 @@ func startReplica(t *testing.T, name, dsn string) *replica {
 	cfg.Issuer = replicaIssuer
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.ShutdownTimeout = 10 * time.Second
+	cfg.ShutdownDrain = 0 // no load balancer to wait for
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, st, logger, time.Now, server.WithKeyReloadInterval(keyReload))
 	if err != nil {

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/discovery"
+	"github.com/fastsafe/fastsafe/authserver/internal/metrics"
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
 	"github.com/fastsafe/fastsafe/authserver/internal/reqlog"
+	"github.com/fastsafe/fastsafe/pkg/requestid"
 )
 
 type handlers struct {
@@ -19,21 +21,42 @@ type handlers struct {
 func (s *Server) routes(h handlers) http.Handler {
 	meta := discovery.Handler(discovery.New(s.cfg.Issuer))
 	mux := http.NewServeMux()
+	// routes are the exact paths served, the route label of the metrics;
+	// every other path is metrics.OtherRoute.
+	routes := map[string]bool{}
+	handle := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, h)
+		routes[pattern] = true
+	}
 	// POST endpoints check their method themselves (form.Parse), to
 	// answer a GET with an OAuth error body rather than the mux's text.
-	mux.Handle("/token", cors(s.cfg.CORSOrigins, h.token))
-	mux.Handle("/introspect", cors(s.cfg.CORSOrigins, h.introspect))
-	mux.Handle("/revoke", cors(s.cfg.CORSOrigins, h.revoke))
-	mux.Handle("/.well-known/jwks.json", getOnly(http.HandlerFunc(s.jwks)))
-	mux.Handle("/.well-known/oauth-authorization-server", getOnly(meta))
-	mux.Handle("/.well-known/openid-configuration", getOnly(meta))
-	mux.Handle("/healthz", getOnly(http.HandlerFunc(s.healthz)))
-	mux.Handle("/readyz", getOnly(http.HandlerFunc(s.readyz)))
+	handle("/token", cors(s.cfg.CORSOrigins, h.token))
+	handle("/introspect", cors(s.cfg.CORSOrigins, h.introspect))
+	handle("/revoke", cors(s.cfg.CORSOrigins, h.revoke))
+	handle("/.well-known/jwks.json", getOnly(http.HandlerFunc(s.jwks)))
+	handle("/.well-known/oauth-authorization-server", getOnly(meta))
+	handle("/.well-known/openid-configuration", getOnly(meta))
+	handle("/healthz", getOnly(http.HandlerFunc(s.healthz)))
+	handle("/readyz", getOnly(http.HandlerFunc(s.readyz)))
+	if s.cfg.MetricsAddr == "" {
+		handle(MetricsPath, getOnly(s.metrics.Handler()))
+	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		oautherr.Write(w, nil, oautherr.NotFound())
 	}))
-	return reqlog.Middleware(s.logger, s.now)(secureHeaders(mux))
+	route := func(r *http.Request) string {
+		if routes[r.URL.Path] {
+			return r.URL.Path
+		}
+		return metrics.OtherRoute
+	}
+	// The request id comes first, so that every later log line has it;
+	// the metrics see the status the panic recovery of reqlog writes.
+	return requestid.Middleware(s.metrics.Middleware(route)(reqlog.Middleware(s.logger, s.now)(secureHeaders(mux))))
 }
+
+// MetricsPath is where the metrics are served.
+const MetricsPath = "/metrics"
 
 // getOnly answers methods other than GET and HEAD with 405.
 func getOnly(h http.Handler) http.Handler {
@@ -77,7 +100,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		s.logger.Warn("readiness check failed", "err", err)
+		s.logger.WarnContext(r.Context(), "readiness check failed", "err", err)
 		writeStatus(w, http.StatusServiceUnavailable, "store unavailable")
 		return
 	}

@@ -13,12 +13,15 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/clientauth"
 	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
+	"github.com/fastsafe/fastsafe/authserver/internal/metrics"
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
 	"github.com/fastsafe/fastsafe/authserver/internal/signing"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
 	"github.com/fastsafe/fastsafe/authserver/internal/token"
 	"github.com/fastsafe/fastsafe/authserver/internal/tokenstate"
+	"github.com/fastsafe/fastsafe/pkg/requestid"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // cleanupInterval is how often expired refresh tokens and revocations are
@@ -30,9 +33,13 @@ type Server struct {
 	cfg     config.Config
 	store   store.Store
 	keyring *signing.Keyring
+	// rotator replaces the signing key on schedule; nil when
+	// cfg.KeyRotation is zero.
+	rotator *signing.Rotator
 	logger  *slog.Logger
 	now     func() time.Time
 	handler http.Handler
+	metrics *metrics.Metrics
 	// draining is set once shutdown begins, so /readyz turns unready
 	// before the listener closes.
 	draining atomic.Bool
@@ -45,7 +52,18 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	for _, opt := range opts {
 		opt(&o)
 	}
-	hasher, err := password.NewHasher(cfg.BcryptCost, cfg.BcryptConcurrency)
+	// Every log line written with a request's context carries its id.
+	logger = requestid.WithLogger(logger)
+	reg := o.registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m, err := metrics.New(reg, now)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	st = m.Store(st)
+	hasher, err := password.NewHasher(cfg.BcryptCost, cfg.BcryptConcurrency, password.WithObserver(now, m.ObserveBcrypt))
 	if err != nil {
 		return nil, fmt.Errorf("password hasher: %w", err)
 	}
@@ -59,8 +77,16 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err := keyring.Load(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
-	s := &Server{cfg: cfg, store: st, keyring: keyring, logger: logger, now: now}
-	guard, err := newGuard(cfg, logger, now)
+	if err := m.WatchKeys(keyring); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	s := &Server{cfg: cfg, store: st, keyring: keyring, logger: logger, now: now, metrics: m}
+	if cfg.KeyRotation > 0 {
+		if s.rotator, err = newRotator(cfg, st, keyring, logger, now, o.keyRotationCheckInterval, m.KeyRotated); err != nil {
+			return nil, err
+		}
+	}
+	guard, err := newGuard(cfg, logger, now, m.Throttled)
 	if err != nil {
 		return nil, err
 	}
@@ -75,16 +101,43 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 			Now:                     now,
 			Logger:                  logger,
 			Throttle:                guard,
+			Observer:                m,
 		}, st, clients, hasher, keyring),
-		introspect: tokenstate.Introspection(inspector, clients, logger),
-		revoke:     tokenstate.Revocation(inspector, clients, st, now, logger),
+		introspect: tokenstate.Introspection(inspector, clients, logger, m),
+		revoke:     tokenstate.Revocation(inspector, clients, st, now, logger, m),
 	})
 	return s, nil
 }
 
+// newRotator builds the scheduled rotation of the signing keys. A key it
+// creates is loaded into keyring at once, so that this replica publishes
+// it without waiting for the next reload, and counted by rotated.
+func newRotator(cfg config.Config, st signing.RotationStore, keyring *signing.Keyring, logger *slog.Logger,
+	now func() time.Time, checkEvery time.Duration, rotated func(trigger string)) (*signing.Rotator, error) {
+	r, err := signing.NewRotator(st, signing.RotatorOptions{
+		Period:        cfg.KeyRotation,
+		ActivateAfter: cfg.KeyActivateAfter,
+		Algorithm:     cfg.SigningAlg,
+		TokenTTL:      cfg.AccessTokenTTL,
+		CheckInterval: checkEvery,
+		Now:           now,
+		Logger:        logger,
+		Rotated: func(ctx context.Context, _ store.SigningKey) {
+			rotated("schedule")
+			if err := keyring.Load(ctx); err != nil {
+				logger.Warn("signing: loading the keys after a scheduled rotation failed; the next reload retries", "err", err)
+			}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scheduled key rotation: %w", err)
+	}
+	return r, nil
+}
+
 // newGuard builds the brute-force defence of the token, introspection and
 // revocation endpoints from the settings.
-func newGuard(cfg config.Config, logger *slog.Logger, now func() time.Time) (*throttle.Guard, error) {
+func newGuard(cfg config.Config, logger *slog.Logger, now func() time.Time, throttled func(kind string)) (*throttle.Guard, error) {
 	proxies, err := clientip.ParseTrusted(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
@@ -96,23 +149,49 @@ func newGuard(cfg config.Config, logger *slog.Logger, now func() time.Time) (*th
 		Addresses: clientip.New(proxies),
 		Now:       now,
 		Logger:    logger,
+		Throttled: throttled,
 	}), nil
 }
 
-// Handler is the server's whole HTTP surface.
+// Handler is the server's whole HTTP surface, /metrics included unless
+// the configuration gives it an address of its own.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// MetricsHandler serves the server's metrics in the Prometheus exposition
+// format; Handler serves it at /metrics too unless cfg.MetricsAddr is set.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.Handler() }
+
+// Metrics returns the server's metrics, for parts run beside it (such as
+// scheduled key rotation) that count what they do.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
+
 // Serve answers requests on ln until ctx is cancelled, keeping keys fresh
-// and expired records cleaned up, then drains in-flight requests for up
-// to the configured shutdown timeout.
+// (and rotating them on schedule, if configured) and expired records
+// cleaned up. When ctx is cancelled it turns unready (/readyz answers 503)
+// and goes on serving for cfg.ShutdownDrain, so that load balancers stop
+// sending requests, then stops accepting connections and waits up to
+// cfg.ShutdownTimeout for the requests it accepted.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	stopMetrics, err := s.serveMetrics()
+	if err != nil {
+		return fmt.Errorf("metrics address: %w", err)
+	}
+	// Deferred first, so it runs last: /metrics answers while draining.
+	defer func() {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		stopMetrics(mctx)
+	}()
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go s.keyring.Run(bg)
 	go s.cleanup(bg)
+	if s.rotator != nil {
+		go s.rotator.Run(bg)
+	}
 
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           s.closeWhileDraining(s.handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -130,6 +209,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
+	s.drain(errc)
 	s.logger.Info("shutting down", "grace", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()

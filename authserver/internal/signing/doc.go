@@ -22,6 +22,11 @@
 // signing on time. The activation delay given to Rotate should exceed the
 // reload interval plus the time verifiers cache the JWKS.
 //
+// A [Rotator] rotates on a schedule, by the same rules: when the active key
+// is a period old and no newer key waits to activate, it calls for one new
+// key. Replicas sharing a store each run one; a one-time claim in the store
+// ("key-rotation:<active kid>:…") lets exactly one of them insert the key.
+//
 // Key IDs ("kid") are 16 random bytes, base64url-encoded without padding.
 // They carry no information about the key and never collide in practice.
 //

@@ -143,7 +143,7 @@ func (k *Keyring) Load(ctx context.Context) error {
 		if err := k.ks.CreateSigningKey(ctx, nk); err != nil {
 			return fmt.Errorf("signing: storing key %s: %w", nk.ID, err)
 		}
-		k.log.Info("signing: generated first key", "kid", nk.ID, "alg", nk.Algorithm)
+		k.log.Info("signing: generated first key", "audit", true, "actor", "server", "kid", nk.ID, "alg", nk.Algorithm)
 		// Another process may have generated one at the same time; the
 		// rules pick the same active key for both.
 		if keys, err = k.ks.ListSigningKeys(ctx); err != nil {
@@ -184,7 +184,7 @@ func (k *Keyring) Load(ctx context.Context) error {
 		err := k.ks.DeleteSigningKey(ctx, id)
 		switch {
 		case err == nil:
-			k.log.Info("signing: deleted expired key", "kid", id)
+			k.log.Info("signing: deleted expired key", "audit", true, "actor", "server", "kid", id)
 		case errors.Is(err, store.ErrNotFound): // deleted by another process
 		default:
 			k.log.Warn("signing: deleting expired key", "kid", id, "err", err)

@@ -30,6 +30,10 @@ type Options struct {
 	Addresses Addresses
 	Now       func() time.Time // default time.Now
 	Logger    *slog.Logger     // receives lockouts; default: discard
+	// Throttled, if not nil, is called for each request refused by a
+	// lockout, with the kind that refused it: "account", "client" or
+	// "address".
+	Throttled func(kind string)
 }
 
 // Guard throttles logins and client authentications. It is safe for
@@ -40,6 +44,7 @@ type Guard struct {
 	addresses *Limiter
 	addrs     Addresses
 	log       *slog.Logger
+	throttled func(kind string)
 }
 
 // New returns a Guard.
@@ -59,6 +64,7 @@ func New(opts Options) *Guard {
 		addresses: NewLimiter(opts.Address, opts.Capacity, opts.Now),
 		addrs:     opts.Addresses,
 		log:       opts.Logger,
+		throttled: opts.Throttled,
 	}
 }
 
@@ -81,25 +87,42 @@ func (g *Guard) addressKey(r *http.Request) string {
 // authenticate as clientID, and the 429 answer if the address or the
 // client is locked out.
 func (g *Guard) AllowClient(r *http.Request, clientID string) error {
-	wait := max(g.addresses.Locked(g.addressKey(r)), g.clients.Locked(clientID))
+	addrWait, clientWait := g.addresses.Locked(g.addressKey(r)), g.clients.Locked(clientID)
+	wait := max(addrWait, clientWait)
 	if wait > 0 {
+		if addrWait > 0 {
+			g.refused("address")
+		} else {
+			g.refused("client")
+		}
 		return oautherr.TooManyRequests(wait)
 	}
 	return nil
+}
+
+func (g *Guard) refused(kind string) {
+	if g.throttled != nil {
+		g.throttled(kind)
+	}
 }
 
 // ClientFailed records a failed authentication of clientID from r's source
 // address.
 func (g *Guard) ClientFailed(r *http.Request, clientID string) {
 	addr := g.addressKey(r)
-	g.lockedOut("client", slog.String("client_id", short(clientID)), g.clients.Fail(clientID), addr)
-	g.lockedOut("address", slog.String("address", addr), g.addresses.Fail(addr), addr)
+	g.lockedOut(r, "client", slog.String("client_id", short(clientID)), g.clients.Fail(clientID), addr)
+	g.lockedOut(r, "address", slog.String("address", addr), g.addresses.Fail(addr), addr)
 }
 
 // AccountLocked reports whether the account named username (normalised)
-// is locked out.
+// is locked out. Call it once per login: a locked account counts as a
+// refused request (Options.Throttled).
 func (g *Guard) AccountLocked(username string) bool {
-	return g.accounts.Locked(username) > 0
+	if g.accounts.Locked(username) > 0 {
+		g.refused("account")
+		return true
+	}
+	return false
 }
 
 // LoginFailed records a failed password login to username (normalised;
@@ -108,10 +131,10 @@ func (g *Guard) AccountLocked(username string) bool {
 func (g *Guard) LoginFailed(r *http.Request, clientID, username string) {
 	addr := g.addressKey(r)
 	if username != "" {
-		g.lockedOut("account", slog.String("user", short(username)), g.accounts.Fail(username), addr)
+		g.lockedOut(r, "account", slog.String("user", short(username)), g.accounts.Fail(username), addr)
 	}
-	g.lockedOut("client", slog.String("client_id", short(clientID)), g.clients.Fail(clientID), addr)
-	g.lockedOut("address", slog.String("address", addr), g.addresses.Fail(addr), addr)
+	g.lockedOut(r, "client", slog.String("client_id", short(clientID)), g.clients.Fail(clientID), addr)
+	g.lockedOut(r, "address", slog.String("address", addr), g.addresses.Fail(addr), addr)
 }
 
 // LoginSucceeded clears the failures of the account: its owner knows the
@@ -131,7 +154,7 @@ func short(s string) string {
 
 // lockedOut logs a lockout that has just begun. Names and addresses are
 // logged; passwords and secrets never reach this package.
-func (g *Guard) lockedOut(kind string, who slog.Attr, d time.Duration, addr string) {
+func (g *Guard) lockedOut(r *http.Request, kind string, who slog.Attr, d time.Duration, addr string) {
 	if d <= 0 {
 		return
 	}
@@ -139,5 +162,5 @@ func (g *Guard) lockedOut(kind string, who slog.Attr, d time.Duration, addr stri
 	if kind != "address" {
 		attrs = append(attrs, slog.String("last_address", addr))
 	}
-	g.log.Warn("locked out after repeated authentication failures", attrs...)
+	g.log.WarnContext(r.Context(), "locked out after repeated authentication failures", attrs...)
 }

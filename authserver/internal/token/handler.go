@@ -89,6 +89,22 @@ type Options struct {
 	Logger                  *slog.Logger
 	// Throttle limits password guessing; nil means no limit.
 	Throttle LoginThrottle
+	// Observer is told of issued tokens, errors and refresh token reuse,
+	// for metrics; nil means nobody is told.
+	Observer Observer
+}
+
+// Observer is told what the token endpoint does. Labels it is given are
+// bounded: grant types, OAuth error codes, and IDs of clients that
+// authenticated.
+type Observer interface {
+	// TokenIssued: an access token was issued with grant to clientID.
+	TokenIssued(grant, clientID string)
+	// TokenError: endpoint ("token") answered with the OAuth error code.
+	TokenError(endpoint, code string)
+	// RefreshReuseDetected: a rotated refresh token came back; its grant
+	// was revoked.
+	RefreshReuseDetected()
 }
 
 // Handler serves POST /token.
@@ -127,10 +143,17 @@ type response struct {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ti, err := h.serve(w, r)
+	var grant string
+	ti, err := h.serve(w, r, &grant)
 	if err != nil {
-		oautherr.Write(w, h.opts.Logger, err)
+		if h.opts.Observer != nil {
+			h.opts.Observer.TokenError("token", oautherr.From(err).Code)
+		}
+		oautherr.WriteContext(r.Context(), w, h.opts.Logger, err)
 		return
+	}
+	if h.opts.Observer != nil {
+		h.opts.Observer.TokenIssued(grant, ti.GetClientID())
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "application/json;charset=UTF-8")
@@ -145,7 +168,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (oauth2.TokenInfo, error) {
+// serve issues the token, setting *grant to the grant type once it is
+// known to be one of those supported.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, grant *string) (oauth2.TokenInfo, error) {
 	f, err := form.Parse(w, r, "resource")
 	if err != nil {
 		return nil, err
@@ -159,6 +184,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (oauth2.TokenInf
 	default:
 		return nil, oautherr.UnsupportedGrantType("grant_type must be password, client_credentials or refresh_token")
 	}
+	*grant = gt
 	client, err := h.clients.Authenticate(ctx, r, f, gt == GrantClientCredentials)
 	if err != nil {
 		return nil, err
@@ -225,6 +251,9 @@ func (h *Handler) engineError(err error) error {
 	case errors.Is(err, store.ErrTokenReused), errors.Is(err, store.ErrNotFound):
 		// Lost a race to rotate the same token: the store has revoked
 		// the family, as for any reuse.
+		if errors.Is(err, store.ErrTokenReused) && h.opts.Observer != nil {
+			h.opts.Observer.RefreshReuseDetected()
+		}
 		return oautherr.InvalidGrant("the refresh token is invalid, expired or revoked")
 	default:
 		// The handler checks everything the engine checks before calling
@@ -331,7 +360,7 @@ func (h *Handler) rehash(ctx context.Context, username, pw string) {
 		})
 	}
 	if err != nil {
-		h.opts.Logger.Warn("password rehash failed", "user", username, "err", err)
+		h.opts.Logger.WarnContext(ctx, "password rehash failed", "user", username, "err", err)
 	}
 }
 
@@ -368,7 +397,10 @@ func (h *Handler) refresh(ctx context.Context, f url.Values, is *issue) ([]strin
 		if err := h.store.RevokeRefreshFamily(ctx, fam.ID, is.now); err != nil {
 			return nil, oautherr.Unavailable(err)
 		}
-		h.opts.Logger.Warn("refresh token reuse detected; grant revoked", "client_id", t.ClientID, "family", fam.ID)
+		h.opts.Logger.WarnContext(ctx, "refresh token reuse detected; grant revoked", "client_id", t.ClientID, "family", fam.ID)
+		if h.opts.Observer != nil {
+			h.opts.Observer.RefreshReuseDetected()
+		}
 		return nil, invalid
 	}
 	u, err := h.store.GetUser(ctx, t.Subject)

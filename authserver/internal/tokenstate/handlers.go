@@ -45,11 +45,13 @@ type introspection struct {
 // Introspection serves POST /introspect (RFC 7662). Only confidential
 // clients may introspect; a refresh token is shown only to its own client.
 // Anything not active is exactly {"active":false}.
-func Introspection(in *Inspector, clients ClientAuthenticator, logger *slog.Logger) http.Handler {
+//
+// obs, if not nil, is told of every error answer.
+func Introspection(in *Inspector, clients ClientAuthenticator, logger *slog.Logger, obs ErrorObserver) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, err := introspect(w, r, in, clients)
 		if err != nil {
-			oautherr.Write(w, logger, err)
+			writeError(r, w, logger, obs, "introspect", err)
 			return
 		}
 		h := w.Header()
@@ -117,10 +119,12 @@ func introspect(w http.ResponseWriter, r *http.Request, in *Inspector, clients C
 // token. Unknown, invalid or foreign tokens get the same 200 as revoked
 // ones (§2.2), so the endpoint reveals nothing about other clients'
 // tokens. A revocation that cannot be stored is 503, never a false 200.
-func Revocation(in *Inspector, clients ClientAuthenticator, rev Revoker, now func() time.Time, logger *slog.Logger) http.Handler {
+//
+// obs, if not nil, is told of every error answer.
+func Revocation(in *Inspector, clients ClientAuthenticator, rev Revoker, now func() time.Time, logger *slog.Logger, obs ErrorObserver) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := revoke(w, r, in, clients, rev, now); err != nil {
-			oautherr.Write(w, logger, err)
+			writeError(r, w, logger, obs, "revoke", err)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
@@ -160,3 +164,18 @@ func revoke(w http.ResponseWriter, r *http.Request, in *Inspector, clients Clien
 }
 
 func unix(t time.Time) int64 { return t.Unix() }
+
+// ErrorObserver is told of the error answers of the introspection and
+// revocation endpoints, for metrics.
+type ErrorObserver interface {
+	// TokenError: endpoint ("introspect" or "revoke") answered with the
+	// OAuth error code.
+	TokenError(endpoint, code string)
+}
+
+func writeError(r *http.Request, w http.ResponseWriter, logger *slog.Logger, obs ErrorObserver, endpoint string, err error) {
+	if obs != nil {
+		obs.TokenError(endpoint, oautherr.From(err).Code)
+	}
+	oautherr.WriteContext(r.Context(), w, logger, err)
+}

@@ -160,7 +160,7 @@ func TestRevocationNeverAFalseSuccess(t *testing.T) {
 			st := &fakeStore{broken: map[string]bool{tt.broken: true}}
 			var logs strings.Builder
 			in := NewInspector(issuer, st, edKeys{pub}, func() time.Time { return now })
-			h := Revocation(in, webAuth{}, st, func() time.Time { return now }, slog.New(slog.NewTextHandler(&logs, nil)))
+			h := Revocation(in, webAuth{}, st, func() time.Time { return now }, slog.New(slog.NewTextHandler(&logs, nil)), nil)
 			w := post(h, url.Values{"token": {tt.token}, "token_type_hint": {tt.hint}})
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status = %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
@@ -204,7 +204,7 @@ func TestIntrospectionUnavailable(t *testing.T) {
 		t.Run("broken "+broken, func(t *testing.T) {
 			st := &fakeStore{broken: map[string]bool{broken: true}}
 			in := NewInspector(issuer, st, edKeys{pub}, func() time.Time { return now })
-			w := post(Introspection(in, webAuth{}, slog.New(slog.DiscardHandler)), url.Values{"token": {access}})
+			w := post(Introspection(in, webAuth{}, slog.New(slog.DiscardHandler), nil), url.Values{"token": {access}})
 			b, _ := io.ReadAll(w.Body)
 			if broken == "" {
 				if w.Code != 200 || !strings.Contains(string(b), `"active":true`) {
