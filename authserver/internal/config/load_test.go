@@ -262,26 +262,3 @@ func TestRegisterUsageNamesEnvAndDefault(t *testing.T) {
 		t.Errorf("Register defined %d flags, FlagNames lists %d", n, len(FlagNames()))
 	}
 }
-
-func TestFormatDuration(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{30 * time.Minute, "30m"},
-		{720 * time.Hour, "720h"},
-		{90 * time.Minute, "1h30m"},
-		{15 * time.Second, "15s"},
-		{time.Hour + time.Second, "1h0m1s"},
-		{0, "0s"},
-		{-time.Minute, "-1m"},
-		{1500 * time.Millisecond, "1.5s"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if got := FormatDuration(tt.d); got != tt.want {
-				t.Errorf("FormatDuration(%v) = %q, want %q", tt.d, got, tt.want)
-			}
-		})
-	}
-}

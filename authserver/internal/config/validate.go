@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
+	"github.com/fastsafe/fastsafe/pkg/logconfig"
+	"github.com/fastsafe/fastsafe/pkg/settings"
 )
 
 // Bounds of BcryptCost, those of golang.org/x/crypto/bcrypt.
@@ -106,11 +108,11 @@ func (c Config) Validate() error {
 		bad("--bcrypt-concurrency must be from 0 (one per CPU core) to %d, not %d", MaxBcryptConcurrency, c.BcryptConcurrency)
 	}
 
-	if _, ok := parseLevel(c.LogLevel); !ok {
-		bad("--log-level %q is not one of debug, info, warn, error", c.LogLevel)
+	if msg := logconfig.LevelProblem(c.LogLevel); msg != "" {
+		bad("--log-level %q %s", c.LogLevel, msg)
 	}
-	if f := strings.ToLower(c.LogFormat); f != "text" && f != "json" {
-		bad("--log-format %q is not text or json", c.LogFormat)
+	if msg := logconfig.FormatProblem(c.LogFormat); msg != "" {
+		bad("--log-format %q %s", c.LogFormat, msg)
 	}
 
 	positive("shutdown-timeout", c.ShutdownTimeout)
@@ -152,17 +154,11 @@ func issuerProblem(issuer string) string {
 	if issuer == "" {
 		return "is empty; want an absolute http(s) URL such as https://auth.example.com"
 	}
-	u, err := url.Parse(issuer)
-	if err != nil {
-		return "is not a URL"
+	if msg := settings.HTTPURLProblem(issuer); msg != "" {
+		return msg
 	}
+	u, _ := url.Parse(issuer)
 	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "must be an absolute URL starting with https:// or http://"
-	case u.Host == "" || u.Hostname() == "":
-		return "has no host"
-	case u.User != nil:
-		return "must not contain a user name or password"
 	case u.RawQuery != "" || u.ForceQuery:
 		return "must not have a query"
 	case u.Fragment != "" || strings.Contains(issuer, "#"):

@@ -1,175 +1,64 @@
 package config
 
 import (
-	"errors"
 	"flag"
-	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/fastsafe/fastsafe/pkg/settings"
 )
-
-// kind is the type of a setting's value, used to explain a malformed
-// environment variable.
-type kind int
-
-const (
-	kindString kind = iota
-	kindDuration
-	kindInt
-)
-
-// setting describes one field of Config as a flag.
-type setting struct {
-	name  string // flag name; the environment variable is derived from it
-	usage string
-	kind  kind
-	field func(c *Config) any // *string, *time.Duration or *int
-	shown string              // default as help shows it, when not the field's value
-}
-
-// settings lists every field of Config, in the order help text shows them.
-var settings = []setting{
-	{name: "addr", usage: "`address` to listen on, host:port", field: func(c *Config) any { return &c.Addr }},
-	{name: "metrics-addr", usage: "separate `address` (host:port) that serves /metrics; empty serves it on --addr", field: func(c *Config) any { return &c.MetricsAddr }, shown: "none: /metrics on --addr"},
-	{name: "issuer", usage: "authorization server `URL`, exactly the \"iss\" of the tokens; its RFC 8414 metadata names the key set", field: func(c *Config) any { return &c.Issuer }},
-	{name: "audience", usage: "this service's `name` in the tokens' \"aud\"", field: func(c *Config) any { return &c.Audience }},
-	{name: "jwks-url", usage: "`URL` of the authorization server's key set, when it must be fetched elsewhere than the issuer's metadata says", field: func(c *Config) any { return &c.JWKSURL }, shown: "none: discovered from the issuer"},
-	{name: "trusted-proxies", usage: "comma-separated `list` of proxy IP addresses or CIDR ranges whose X-Forwarded-For is believed", field: func(c *Config) any { return &c.TrustedProxies }, shown: "none"},
-	{name: "public-url", usage: "`URL` clients reach this server at: its resource identifier (RFC 9728) and the base of its documentation", field: func(c *Config) any { return &c.PublicURL }},
-	{name: "token-url", usage: "token endpoint `URL` the API documentation gets tokens from", field: func(c *Config) any { return &c.TokenURL }, shown: "{issuer}/token"},
-	{name: "docs-client-id", usage: "`client_id` of the public client the /docs page gets tokens as", field: func(c *Config) any { return &c.DocsClientID }},
-	{name: "log-level", usage: "log `level`: debug, info, warn or error", field: func(c *Config) any { return &c.LogLevel }},
-	{name: "log-format", usage: "log `format`: text or json", field: func(c *Config) any { return &c.LogFormat }},
-	{name: "shutdown-timeout", usage: "how long a graceful shutdown may take before connections are closed", kind: kindDuration, field: func(c *Config) any { return &c.ShutdownTimeout }},
-	{name: "token-cache-size", usage: "how many verified tokens to remember, so that a token presented again skips its signature check until its exp; 0 verifies every request", kind: kindInt, field: func(c *Config) any { return &c.TokenCacheSize }},
-}
 
 // EnvPrefix starts the name of every environment variable of a setting.
 const EnvPrefix = "RS_"
 
-// EnvName returns the environment variable of the flag with that name: RS_
-// followed by the name in upper case with dashes turned into underscores
-// ("jwks-url" → "RS_JWKS_URL").
-func EnvName(flagName string) string {
-	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
+// table lists every field of Config, in the order help text shows them.
+var table = settings.Table[Config]{EnvPrefix: EnvPrefix, Settings: []settings.Setting[Config]{
+	{Name: "addr", Usage: "`address` to listen on, host:port", Field: func(c *Config) any { return &c.Addr }},
+	{Name: "metrics-addr", Usage: "separate `address` (host:port) that serves /metrics; empty serves it on --addr", Field: func(c *Config) any { return &c.MetricsAddr }, Shown: "none: /metrics on --addr"},
+	{Name: "issuer", Usage: "authorization server `URL`, exactly the \"iss\" of the tokens; its RFC 8414 metadata names the key set", Field: func(c *Config) any { return &c.Issuer }},
+	{Name: "audience", Usage: "this service's `name` in the tokens' \"aud\"", Field: func(c *Config) any { return &c.Audience }},
+	{Name: "jwks-url", Usage: "`URL` of the authorization server's key set, when it must be fetched elsewhere than the issuer's metadata says", Field: func(c *Config) any { return &c.JWKSURL }, Shown: "none: discovered from the issuer"},
+	{Name: "trusted-proxies", Usage: "comma-separated `list` of proxy IP addresses or CIDR ranges whose X-Forwarded-For is believed", Field: func(c *Config) any { return &c.TrustedProxies }, Shown: "none"},
+	{Name: "public-url", Usage: "`URL` clients reach this server at: its resource identifier (RFC 9728) and the base of its documentation", Field: func(c *Config) any { return &c.PublicURL }},
+	{Name: "token-url", Usage: "token endpoint `URL` the API documentation gets tokens from", Field: func(c *Config) any { return &c.TokenURL }, Shown: "{issuer}/token"},
+	{Name: "docs-client-id", Usage: "`client_id` of the public client the /docs page gets tokens as", Field: func(c *Config) any { return &c.DocsClientID }},
+	{Name: "log-level", Usage: "log `level`: debug, info, warn or error", Field: func(c *Config) any { return &c.LogLevel }},
+	{Name: "log-format", Usage: "log `format`: text or json", Field: func(c *Config) any { return &c.LogFormat }},
+	{Name: "shutdown-timeout", Usage: "how long a graceful shutdown may take before connections are closed", Field: func(c *Config) any { return &c.ShutdownTimeout }},
+	{Name: "token-cache-size", Usage: "how many verified tokens to remember, so that a token presented again skips its signature check until its exp; 0 verifies every request", Field: func(c *Config) any { return &c.TokenCacheSize }},
+}}
 
-// FlagNames returns the names of the flags Register defines, in the order
-// help text shows them.
-func FlagNames() []string {
-	names := make([]string, len(settings))
-	for i, s := range settings {
-		names[i] = s.name
-	}
-	return names
-}
+// EnvName returns the RS_* environment variable of a flag: "jwks-url" is
+// read from RS_JWKS_URL.
+func EnvName(flagName string) string { return table.EnvName(flagName) }
 
-// Register defines on fs one flag per field of c, bound to that field, with
-// c's current values as the defaults. The usage text of each flag names its
-// environment variable and its default.
-func Register(fs *flag.FlagSet, c *Config) {
-	for _, s := range settings {
-		switch p := s.field(c).(type) {
-		case *string:
-			def := strconv.Quote(*p)
-			if s.shown != "" {
-				def = s.shown
-			}
-			fs.StringVar(p, s.name, *p, s.usage+envAndDefault(s.name, def))
-		case *time.Duration:
-			fs.DurationVar(p, s.name, *p, s.usage+envAndDefault(s.name, FormatDuration(*p)))
-		case *int:
-			fs.IntVar(p, s.name, *p, s.usage+envAndDefault(s.name, strconv.Itoa(*p)))
-		default:
-			panic(fmt.Sprintf("config: setting %q has unsupported type %T", s.name, p))
-		}
-	}
-}
-
-func envAndDefault(name, def string) string {
-	return fmt.Sprintf(" (env %s, default %s)", EnvName(name), def)
-}
-
-// ApplyEnv gives every flag of fs that Register defined and that was not set
-// on the command line the value of its environment variable, as read by
-// getenv. An empty or unset variable leaves the flag alone. Call it after
-// fs.Parse, so the precedence is flag, then environment, then default.
-//
-// Every malformed variable is reported, not just the first.
-func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var errs []error
-	for _, s := range settings {
-		if set[s.name] || fs.Lookup(s.name) == nil {
-			continue
-		}
-		env := EnvName(s.name)
-		v := getenv(env)
-		if v == "" {
-			continue
-		}
-		if err := fs.Set(s.name, v); err != nil {
-			errs = append(errs, fmt.Errorf("environment variable %s=%q is not %s", env, v, s.kind.want()))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (k kind) want() string {
-	switch k {
-	case kindDuration:
-		return "a duration such as 90s, 30m or 1h30m"
-	case kindInt:
-		return "a whole number"
-	default:
-		return "valid"
-	}
-}
-
-// Load reads a Config: the defaults, overridden by the RS_* environment
-// variables read with getenv, overridden by the flags in args. It defines
-// the settings' flags on fs (which may hold other flags, but not these) and
-// parses args with it, so fs.Args() holds the remaining arguments
-// afterwards. Load does not validate the result; see Validate.
+// Load reads a Config from Defaults, the RS_* environment variables (read
+// with getenv) over them and the flags in args over both. Load defines the
+// settings' flags on fs and leaves the remaining arguments in fs.Args(); it
+// does not validate the result (see Validate).
 func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
-	c := Defaults()
-	Register(fs, &c)
-	if err := fs.Parse(args); err != nil {
-		return Config{}, err
-	}
-	if err := ApplyEnv(fs, getenv); err != nil {
-		return Config{}, err
-	}
-	return c, nil
+	return table.Load(fs, args, getenv, Defaults())
 }
 
-// FormatDuration formats d like time.Duration.String without the zero
-// units at its end: "30m" rather than "30m0s", "720h" rather than
-// "720h0m0s".
-func FormatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+// Register defines the resource server's flags on fs, bound to the fields
+// of c, whose values are the defaults help shows; ApplyEnv then reads the
+// environment.
+func Register(fs *flag.FlagSet, c *Config) { table.Register(fs, c) }
+
+// ApplyEnv sets each flag Register defined and args did not give from its
+// RS_* variable; call it after fs.Parse.
+func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	return table.ApplyEnv(fs, getenv)
 }
 
-// PrintFlags writes to w one entry per setting of fs (as defined by
-// Register), in the order of Config: the flag with its value name, then what
-// it does, its environment variable and its default.
-func PrintFlags(w io.Writer, fs *flag.FlagSet) {
-	for _, s := range settings {
-		f := fs.Lookup(s.name)
-		if f == nil {
-			continue
-		}
-		value, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s %s\n    \t%s\n", f.Name, value, usage)
-	}
-}
+// FlagNames returns the names of the resource server's flags, in the
+// order of the help text.
+func FlagNames() []string { return table.FlagNames() }
+
+// PrintFlags writes the help of every setting of fs, in the order of
+// Config: flag, value name, usage, environment variable and default.
+func PrintFlags(w io.Writer, fs *flag.FlagSet) { table.PrintFlags(w, fs) }
+
+// FormatDuration writes d without trailing zero units, as the resource
+// server's help and errors show durations (settings.FormatDuration).
+func FormatDuration(d time.Duration) string { return settings.FormatDuration(d) }

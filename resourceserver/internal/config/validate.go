@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/fastsafe/fastsafe/pkg/logconfig"
+	"github.com/fastsafe/fastsafe/pkg/settings"
 )
 
 // Validate reports every problem of c at once, one error per problem joined
@@ -70,11 +73,11 @@ func (c Config) Validate() error {
 		bad("--docs-client-id %q must be non-empty and only letters, digits, '.', '_', '~' or '-'", c.DocsClientID)
 	}
 
-	if _, ok := parseLevel(c.LogLevel); !ok {
-		bad("--log-level %q is not one of debug, info, warn, error", c.LogLevel)
+	if msg := logconfig.LevelProblem(c.LogLevel); msg != "" {
+		bad("--log-level %q %s", c.LogLevel, msg)
 	}
-	if f := strings.ToLower(c.LogFormat); f != "text" && f != "json" {
-		bad("--log-format %q is not text or json", c.LogFormat)
+	if msg := logconfig.FormatProblem(c.LogFormat); msg != "" {
+		bad("--log-format %q %s", c.LogFormat, msg)
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("--shutdown-timeout must be greater than zero, not %s", FormatDuration(c.ShutdownTimeout))
@@ -97,17 +100,11 @@ func endpointProblem(raw string) string {
 	if raw == "" {
 		return "is empty; want an absolute http(s) URL"
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "is not a URL"
+	if msg := settings.HTTPURLProblem(raw); msg != "" {
+		return msg
 	}
+	u, _ := url.Parse(raw)
 	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "must be an absolute URL starting with https:// or http://"
-	case u.Host == "" || u.Hostname() == "":
-		return "has no host"
-	case u.User != nil:
-		return "must not contain a user name or password"
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return "must not have a fragment"
 	}
