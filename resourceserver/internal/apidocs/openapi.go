@@ -61,9 +61,12 @@ func OpenAPI(o OpenAPIOptions) ([]byte, error) {
 				Security: []map[string][]string{{SecurityScheme: {o.SearchScope}}},
 				Responses: map[string]response{
 					"200": jsonResponse("The outcome of the search.", ref("Message")),
-					"400": jsonResponse("The query is missing, empty or repeated, or the Authorization header is malformed (invalid_request).", ref("Error")),
-					"401": challenge("No token came (no error code), or it is invalid, expired or for another audience (invalid_token)."),
-					"403": challenge("The token lacks the scope " + o.SearchScope + " (insufficient_scope)."),
+					"400": withExample(jsonResponse("The query is missing, empty or repeated, or the Authorization header is malformed (invalid_request).", ref("Error")),
+						map[string]string{"error": "invalid_request", "error_description": "query is required"}),
+					"401": withExample(challenge("No token came (no error code), or it is invalid, expired or for another audience (invalid_token)."),
+						map[string]string{"error": "invalid_token", "error_description": "the token has expired"}),
+					"403": withExample(challenge("The token lacks the scope "+o.SearchScope+" (insufficient_scope)."),
+						map[string]string{"error": "insufficient_scope", "error_description": "the token lacks a required scope", "scope": o.SearchScope}),
 				},
 			}},
 			"/healthz": {Get: &operation{
@@ -164,6 +167,14 @@ func jsonResponse(desc string, s schema) response {
 	return response{Description: desc, Content: map[string]mediaType{"application/json": {Schema: s}}}
 }
 
+// withExample sets the example of r's JSON body.
+func withExample(r response, example any) response {
+	mt := r.Content["application/json"]
+	mt.Example = example
+	r.Content["application/json"] = mt
+	return r
+}
+
 // challenge describes an RFC 6750 error answer with its WWW-Authenticate.
 func challenge(desc string) response {
 	r := jsonResponse(desc, ref("Error"))
@@ -232,7 +243,8 @@ type header struct {
 }
 
 type mediaType struct {
-	Schema schema `json:"schema"`
+	Schema  schema `json:"schema"`
+	Example any    `json:"example,omitempty"`
 }
 
 type schema struct {
