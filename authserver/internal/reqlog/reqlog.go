@@ -85,7 +85,12 @@ func Middleware(logger *slog.Logger, now func() time.Time) func(http.Handler) ht
 					attrs = append(attrs, slog.String("client_id", *id))
 				}
 				level := slog.LevelInfo
-				if status >= 500 {
+				switch {
+				case status == http.StatusServiceUnavailable:
+					// Expected while the database is away or during a
+					// drain, when every load-balancer probe gets it.
+					level = slog.LevelWarn
+				case status >= 500:
 					level = slog.LevelError
 				}
 				logger.LogAttrs(r.Context(), level, "request", attrs...)

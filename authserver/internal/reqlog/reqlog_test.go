@@ -24,7 +24,8 @@ func TestMiddleware(t *testing.T) {
 			_, _ = w.Write([]byte("hi"))
 		}, 200, "INFO", "web"},
 		{"explicit status", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }, 401, "INFO", ""},
-		{"server error", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }, 503, "ERROR", ""},
+		{"server error", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }, 500, "ERROR", ""},
+		{"unavailable", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }, 503, "WARN", ""},
 		{"panic", func(w http.ResponseWriter, r *http.Request) { panic("bug") }, 500, "ERROR", ""},
 	}
 	for _, tt := range tests {
