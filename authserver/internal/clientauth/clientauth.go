@@ -11,7 +11,6 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
 )
 
 // Authentication methods, named as in RFC 8414 metadata.
@@ -104,8 +103,6 @@ type Throttle interface {
 	// ClientFailed records a failed authentication of clientID by r.
 	ClientFailed(r *http.Request, clientID string)
 }
-
-var _ Throttle = (*throttle.Guard)(nil)
 
 // Authenticator checks presented credentials against stored clients.
 type Authenticator struct {

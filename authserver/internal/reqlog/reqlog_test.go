@@ -59,6 +59,15 @@ func TestMiddleware(t *testing.T) {
 	}
 }
 
+// A client ID recorded outside the middleware goes nowhere: it must not
+// panic, and must not leak into the log line of a later request.
 func TestSetClientIDOutsideMiddleware(t *testing.T) {
-	SetClientID(httptest.NewRequest("GET", "/", nil).Context(), "x") // must not panic
+	outside := httptest.NewRequest("GET", "/", nil)
+	SetClientID(outside.Context(), "stray")
+	var logs bytes.Buffer
+	h := Middleware(slog.New(slog.NewJSONHandler(&logs, nil)), time.Now)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h.ServeHTTP(httptest.NewRecorder(), outside)
+	if strings.Contains(logs.String(), "stray") || !strings.Contains(logs.String(), `"msg":"request"`) {
+		t.Errorf("log = %s", logs.String())
+	}
 }

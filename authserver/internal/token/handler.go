@@ -18,7 +18,6 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
 	"github.com/fastsafe/fastsafe/authserver/internal/reqlog"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
 	"github.com/fastsafe/fastsafe/authserver/internal/username"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 )
@@ -71,8 +70,6 @@ type LoginThrottle interface {
 	// LoginSucceeded clears the account's failures.
 	LoginSucceeded(username string)
 }
-
-var _ LoginThrottle = (*throttle.Guard)(nil)
 
 // Options configures the token endpoint.
 type Options struct {
