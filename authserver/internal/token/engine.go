@@ -38,6 +38,8 @@ type issue struct {
 	// narrowed (RFC 6749 §6).
 	refreshScopes   []string
 	refreshAudience []string
+	// accessScopes are the access token's scopes when refreshing.
+	accessScopes []string
 	// refreshExpiry is the idle expiry of a new refresh token.
 	refreshExpiry time.Time
 }
@@ -182,7 +184,10 @@ func (s *tokenStore) GetByRefresh(ctx context.Context, refresh string) (oauth2.T
 	ti := models.NewToken()
 	ti.SetClientID(is.client.ID)
 	ti.SetUserID(is.subject)
-	ti.SetScope(claims.FormatScope(is.refreshScopes))
+	// The access token's scope, decided by the handler: the engine keeps
+	// this one when the decided scope is empty, so it must not be the
+	// grant's.
+	ti.SetScope(claims.FormatScope(is.accessScopes))
 	ti.SetRefresh(refresh)
 	ti.SetRefreshCreateAt(is.now)
 	return ti, nil

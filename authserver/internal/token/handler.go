@@ -429,6 +429,7 @@ func (h *Handler) refresh(ctx context.Context, f url.Values, is *issue) ([]strin
 	is.presented = presented
 	is.refreshScopes = t.Scopes
 	is.refreshAudience = t.Audience
+	is.accessScopes = scopes
 	is.refreshExpiry = minTime(is.now.Add(h.opts.RefreshTokenTTL), fam.ExpiresAt)
 	return scopes, nil
 }
