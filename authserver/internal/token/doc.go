@@ -26,10 +26,10 @@
 //   - Errors are mapped in handler.go: what the engine returns beyond our
 //     own errors is a broken invariant, answered with a logged 500.
 //
-// The manager's unsafe defaults are replaced: its plaintext client secret
-// comparison gives way to clientauth's result, and every part of its
-// storage fastsafe does not use fails with errDisabledPath instead of
-// succeeding silently. The
+// The manager's unsafe defaults are replaced: redirect URIs are matched
+// exactly (redirect_uri.go), its plaintext client secret comparison gives
+// way to clientauth's result, and every part of its storage fastsafe does
+// not use fails with errDisabledPath instead of succeeding silently. The
 // manager reads time.Now itself; no check that can refuse a request uses
 // that reading.
 //

@@ -141,8 +141,10 @@ func (e *engine) issue(ctx context.Context, r *http.Request, authenticated strin
 
 // bind returns a manager whose callbacks serve d and nothing else.
 //
-// The manager's plaintext client secret comparison is replaced by
-// clientauth's result (engineClient).
+// The manager's unsafe defaults are replaced: redirect URIs are matched
+// exactly (validateRedirectURI, not go-oauth2's DefaultValidateURI, which
+// accepts any host ending in the registered one), and its plaintext client
+// secret comparison is replaced by clientauth's result (engineClient).
 //
 // The authorization_code grant adds its code storage here: the code
 // generator for /authorize (GenerateAuthToken) and the TokenStore's
@@ -167,6 +169,7 @@ func (e *engine) bind(d *decision, authenticated string) *manage.Manager {
 	case oauth2.Refreshing:
 		m.SetRefreshTokenCfg(e.refreshCfg)
 	}
+	m.SetValidateURIHandler(validateRedirectURI)
 	m.MapAuthorizeGenerate(disabledCodes{})
 	m.MapAccessGenerate(generator{b})
 	m.MapTokenStorage(tokenStore{b})
@@ -351,6 +354,9 @@ func (e engineClient) GetSecret() string { return "" }
 func (e engineClient) IsPublic() bool    { return e.c.Public() }
 func (e engineClient) GetUserID() string { return "" }
 
+// GetDomain gives the manager's redirect URI check (validateRedirectURI)
+// the client's registered redirect URIs, separated by spaces. No client
+// registers one yet, so every redirect_uri is refused.
 func (e engineClient) GetDomain() string { return "" }
 
 // VerifyPassword reports whether clientauth authenticated the client for
