@@ -466,6 +466,50 @@ func TestRefreshRules(t *testing.T) {
 			t.Fatalf("%d %v", code, body)
 		}
 	})
+	// An administrator narrows the client's or the user's scopes after
+	// the login: the refreshed access token has only what both may have
+	// today, even when that is nothing of the grant's scope.
+	setClientScopes := func(t *testing.T, scopes ...string) {
+		t.Helper()
+		if err := e.store.UpdateClient(ctx, "web", func(c store.Client) (store.Client, error) { c.Scopes = scopes; return c, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setUserScopes := func(t *testing.T, scopes ...string) {
+		t.Helper()
+		if err := e.store.UpdateUser(ctx, "tester", func(u store.User) (store.User, error) { u.Scopes = scopes; return u, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	narrowed := []struct {
+		name         string
+		client, user []string
+		want         string
+		wantInAnswer bool
+	}{
+		{"client's scopes narrowed", []string{"search"}, nil, "search", true},
+		{"user's scopes narrowed", []string{"search", "profile"}, []string{"profile"}, "profile", true},
+		{"client has none of the grant's scopes left", []string{"admin"}, nil, "", false},
+	}
+	for _, tt := range narrowed {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := get() // scope "search profile"
+			setClientScopes(t, tt.client...)
+			setUserScopes(t, tt.user...)
+			defer setClientScopes(t, "search", "profile")
+			defer setUserScopes(t)
+			code, body := refresh(tok, nil, "web", webSecret)
+			if code != 200 {
+				t.Fatalf("%d %v", code, body)
+			}
+			if scope, ok := body["scope"]; ok != tt.wantInAnswer || (ok && scope != tt.want) {
+				t.Errorf("scope in the answer = %v, want %q", body["scope"], tt.want)
+			}
+			if c, _ := e.verifyWithJWKS(body["access_token"].(string)); c.Scope != tt.want {
+				t.Errorf("scope claim = %q, want %q", c.Scope, tt.want)
+			}
+		})
+	}
 	t.Run("public client", func(t *testing.T) {
 		tok, err := e.oauthConfig("docs", "").PasswordCredentialsToken(ctx, "tester", userPassword)
 		if err != nil {

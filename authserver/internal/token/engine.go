@@ -5,10 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/go-oauth2/oauth2/v4"
-	oerrors "github.com/go-oauth2/oauth2/v4/errors"
 	"github.com/go-oauth2/oauth2/v4/manage"
 	"github.com/go-oauth2/oauth2/v4/models"
 	"github.com/golang-jwt/jwt/v5"
@@ -18,108 +19,204 @@ import (
 	"github.com/fastsafe/fastsafe/pkg/claims"
 )
 
-// issue is what the handler decided about one token request, carried
-// through the engine in the request context to the generator and the token
-// store below, which the engine calls back.
-type issue struct {
-	now      time.Time
-	client   store.Client
-	subject  string
+// decision is what a grant decided about one token request: everything the
+// engine needs to assemble the tokens and nothing it must decide itself.
+// Each grant (password.go, client_credentials.go, refresh_token.go) returns
+// one; the engine runs on it.
+type decision struct {
+	// grant is the engine's name of the grant, which selects its flow:
+	// GenerateAccessToken, or RefreshAccessToken for oauth2.Refreshing.
+	grant oauth2.GrantType
+	// client is the client that authenticated; the tokens are its.
+	client store.Client
+	// now is the clock reading of the request: the tokens' issue time and
+	// the base of every expiry.
+	now time.Time
+	// subject is the access token's "sub": the user, or for
+	// client_credentials the client itself.
+	subject string
+	// scopes and audience are the access token's.
+	scopes   []string
 	audience []string
-	// refresh: whether to issue a refresh token, in family.
-	refresh bool
-	family  store.RefreshFamily
-	// rotateFrom is the ID of the refresh token being exchanged.
+	// refresh is the refresh token to issue with the access token; nil
+	// for none.
+	refresh *refreshDecision
+}
+
+// refreshDecision is a refresh token to issue: the first of a new family,
+// or, when rotateFrom is set, the successor of a presented one.
+type refreshDecision struct {
+	family store.RefreshFamily
+	// rotateFrom is the ID of the refresh token being exchanged; its
+	// value, which the engine looks up, is presented.
 	rotateFrom string
-	// the presented refresh token, for the engine's look-up
-	presented string
-	// refreshScopes and refreshAudience are the grant's: a new refresh
-	// token keeps the original scope even when the access token's is
-	// narrowed (RFC 6749 §6).
-	refreshScopes   []string
-	refreshAudience []string
-	// refreshExpiry is the idle expiry of a new refresh token.
-	refreshExpiry time.Time
+	presented  string
+	// scopes and audience are the grant's: a new refresh token keeps the
+	// original scope even when the access token's is narrowed (RFC 6749
+	// §6).
+	scopes   []string
+	audience []string
 }
 
-type issueKey struct{}
+// errDisabledPath is returned by every part of the engine's storage that
+// fastsafe does not use. The handler answers it with a logged 500
+// server_error: if the engine ever takes such a path, the request fails
+// rather than silently succeeding.
+var errDisabledPath = errors.New("token: the engine reached a path fastsafe disabled")
 
-func withIssue(ctx context.Context, is *issue) context.Context {
-	return context.WithValue(ctx, issueKey{}, is)
-}
-
-var errNoIssue = errors.New("token: engine called outside a token request")
-
-func issueFrom(ctx context.Context) (*issue, error) {
-	is, ok := ctx.Value(issueKey{}).(*issue)
-	if !ok {
-		return nil, errNoIssue
-	}
-	return is, nil
-}
+func disabled(what string) error { return fmt.Errorf("%w: %s", errDisabledPath, what) }
 
 // Signer signs access-token claims with the active key.
 type Signer interface {
 	Sign(c jwt.Claims) (string, error)
 }
 
-// refreshStore is the part of the store the engine writes refresh tokens to.
-type refreshStore interface {
+// refreshWriter is the part of the store the engine writes refresh tokens
+// to.
+type refreshWriter interface {
 	CreateRefreshToken(ctx context.Context, f store.RefreshFamily, t store.RefreshToken) error
 	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error
 }
 
-// newEngine configures a go-oauth2 manager on our generator and stores.
-func newEngine(issuer string, accessTTL time.Duration, signer Signer, refreshes refreshStore) *manage.Manager {
+// engine runs decisions on the go-oauth2 manager (manage.Manager). The
+// manager's callbacks (ClientStore.GetByID, AccessGenerate.Token,
+// TokenStore.GetByRefresh and Create) receive only a context and a string
+// or a TokenInfo the manager built itself, so a manager shared by all
+// requests could learn the request's decision only from the context.
+// Instead each request gets a manager of its own, bound to its decision:
+// a few small allocations, against the signature every token costs (see
+// BenchmarkEngineBind).
+type engine struct {
+	issuer    string
+	signer    Signer
+	refreshes refreshWriter
+	// The manager's token configurations, shared by the managers of all
+	// requests and never changed: the manager sets the access token's
+	// lifetime and the refresh token's idle lifetime from them.
+	passwordCfg, passwordRefreshCfg, clientCfg *manage.Config
+	refreshCfg                                 *manage.RefreshingConfig
+}
+
+func newEngine(issuer string, accessTTL, refreshTTL time.Duration, signer Signer, refreshes refreshWriter) *engine {
+	return &engine{
+		issuer:             issuer,
+		signer:             signer,
+		refreshes:          refreshes,
+		passwordCfg:        &manage.Config{AccessTokenExp: accessTTL},
+		passwordRefreshCfg: &manage.Config{AccessTokenExp: accessTTL, RefreshTokenExp: refreshTTL, IsGenerateRefresh: true},
+		clientCfg:          &manage.Config{AccessTokenExp: accessTTL},
+		refreshCfg: &manage.RefreshingConfig{
+			AccessTokenExp:    accessTTL,
+			RefreshTokenExp:   refreshTTL,
+			IsGenerateRefresh: true,
+			// The old refresh token is marked used by the store,
+			// atomically with the creation of the new one (tokenStore's
+			// Create); access tokens are self-contained JWTs with nothing
+			// to remove. Either removal would reach a disabled path.
+			IsRemoveAccess:     false,
+			IsRemoveRefreshing: false,
+		},
+	}
+}
+
+// issue runs d through the engine for the request r, whose client
+// clientauth authenticated as authenticated (a client ID).
+func (e *engine) issue(ctx context.Context, r *http.Request, authenticated string, d *decision) (oauth2.TokenInfo, error) {
+	m := e.bind(d, authenticated)
+	tgr := &oauth2.TokenGenerateRequest{
+		ClientID: d.client.ID,
+		UserID:   d.subject,
+		Scope:    claims.FormatScope(d.scopes),
+		Request:  r,
+	}
+	if d.grant == oauth2.Refreshing {
+		if d.refresh == nil {
+			return nil, disabled("a refresh_token grant without a refresh token")
+		}
+		tgr.Refresh = d.refresh.presented
+		return m.RefreshAccessToken(ctx, tgr)
+	}
+	return m.GenerateAccessToken(ctx, d.grant, tgr)
+}
+
+// bind returns a manager whose callbacks serve d and nothing else.
+//
+// The manager's unsafe defaults are replaced: redirect URIs are matched
+// exactly (validateRedirectURI, not go-oauth2's DefaultValidateURI, which
+// accepts any host ending in the registered one), and its plaintext client
+// secret comparison is replaced by clientauth's result (engineClient).
+//
+// The authorization_code grant adds its code storage here: the code
+// generator for /authorize (GenerateAuthToken) and the TokenStore's
+// GetByCode and RemoveByCode, through which the manager checks the code's
+// client, redirect URI and PKCE challenge. GetByCode must hand the manager
+// the code the grant has loaded and checked, with its challenge method set
+// (the manager takes an empty one for "plain"), and the manager checks the
+// code's expiry against its own time.Now, as it does nowhere else we let
+// it run.
+func (e *engine) bind(d *decision, authenticated string) *manage.Manager {
+	b := &binding{engine: e, d: d, authenticated: authenticated}
 	m := manage.NewManager()
-	m.SetPasswordTokenCfg(&manage.Config{AccessTokenExp: accessTTL, IsGenerateRefresh: true})
-	m.SetClientTokenCfg(&manage.Config{AccessTokenExp: accessTTL})
-	m.SetRefreshTokenCfg(&manage.RefreshingConfig{
-		AccessTokenExp:    accessTTL,
-		IsGenerateRefresh: true,
-		// The old refresh token is marked used, atomically with the
-		// creation of the new one, by tokenStore.Create; access tokens are
-		// self-contained JWTs with nothing to remove.
-		IsRemoveAccess:     false,
-		IsRemoveRefreshing: false,
-	})
-	m.MapAccessGenerate(&generator{issuer: issuer, signer: signer})
-	m.MapTokenStorage(&tokenStore{refreshes: refreshes})
-	m.MapClientStorage(clientStore{})
+	switch d.grant {
+	case oauth2.PasswordCredentials:
+		cfg := e.passwordCfg
+		if d.refresh != nil {
+			cfg = e.passwordRefreshCfg
+		}
+		m.SetPasswordTokenCfg(cfg)
+	case oauth2.ClientCredentials:
+		m.SetClientTokenCfg(e.clientCfg)
+	case oauth2.Refreshing:
+		m.SetRefreshTokenCfg(e.refreshCfg)
+	}
+	m.SetValidateURIHandler(validateRedirectURI)
+	m.MapAuthorizeGenerate(disabledCodes{})
+	m.MapAccessGenerate(generator{b})
+	m.MapTokenStorage(tokenStore{b})
+	m.MapClientStorage(clientStore{b})
 	return m
 }
 
-// generator mints RFC 9068 access tokens and opaque refresh tokens.
-type generator struct {
-	issuer string
-	signer Signer
+// binding is one request's decision, as the manager's callbacks see it.
+type binding struct {
+	*engine
+	d *decision
+	// authenticated is the ID of the client clientauth authenticated.
+	authenticated string
 }
 
-var _ oauth2.AccessGenerate = (*generator)(nil)
+// generator mints RFC 9068 access tokens and opaque refresh tokens from
+// the token the manager assembled (client, subject, scope, lifetimes) and
+// the decision (audience, grant), at the decision's clock reading: the
+// manager reads time.Now itself, and that reading is not used.
+type generator struct{ *binding }
 
-func (g *generator) Token(ctx context.Context, data *oauth2.GenerateBasic, _ bool) (string, string, error) {
-	is, err := issueFrom(ctx)
-	if err != nil {
-		return "", "", err
+var _ oauth2.AccessGenerate = generator{}
+
+func (g generator) Token(_ context.Context, data *oauth2.GenerateBasic, genRefresh bool) (string, string, error) {
+	d := g.d
+	if genRefresh != (d.refresh != nil) {
+		return "", "", disabled("a refresh token the grant did not decide")
 	}
+	ti := data.TokenInfo
 	c := claims.AccessToken{
 		Issuer:    g.issuer,
-		Subject:   is.subject,
-		Audience:  jwt.ClaimStrings(is.audience),
-		IssuedAt:  jwt.NewNumericDate(is.now),
-		ExpiresAt: jwt.NewNumericDate(is.now.Add(data.TokenInfo.GetAccessExpiresIn())),
+		Subject:   ti.GetUserID(),
+		Audience:  jwt.ClaimStrings(d.audience),
+		IssuedAt:  jwt.NewNumericDate(d.now),
+		ExpiresAt: jwt.NewNumericDate(d.now.Add(ti.GetAccessExpiresIn())),
 		ID:        rand.Text(),
-		ClientID:  is.client.ID,
-		Scope:     data.TokenInfo.GetScope(),
+		ClientID:  ti.GetClientID(),
+		Scope:     ti.GetScope(),
 	}
-	if is.refresh {
-		c.SessionID = is.family.ID
+	if d.refresh != nil {
+		c.SessionID = d.refresh.family.ID
 	}
 	access, err := g.signer.Sign(&c)
 	if err != nil {
 		return "", "", oautherr.Internal(err)
 	}
-	if !is.refresh {
+	if !genRefresh {
 		return access, "", nil
 	}
 	return access, newRefreshValue(), nil
@@ -132,36 +229,43 @@ func newRefreshValue() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// tokenStore is the engine's token storage: it persists refresh tokens
-// (only their hashes) and nothing for access tokens, which are JWTs.
-type tokenStore struct {
-	refreshes refreshStore
-}
+// tokenStore is the manager's token storage: it keeps refresh tokens (only
+// their hashes, rotated atomically by the store) and nothing for access
+// tokens, which are JWTs. What it does not do fails with errDisabledPath.
+type tokenStore struct{ *binding }
 
-var _ oauth2.TokenStore = (*tokenStore)(nil)
+var _ oauth2.TokenStore = tokenStore{}
 
-func (s *tokenStore) Create(ctx context.Context, ti oauth2.TokenInfo) error {
-	if ti.GetRefresh() == "" {
-		return nil // client_credentials or no refresh grant: nothing to keep
+// Create stores the refresh token the manager generated, as the decision
+// says: a new family, or the successor of the presented token. Its idle
+// expiry is the manager's refresh lifetime from the decision's clock
+// reading, never after the family's absolute expiry.
+func (s tokenStore) Create(ctx context.Context, ti oauth2.TokenInfo) error {
+	d := s.d
+	switch {
+	case ti.GetCode() != "":
+		return disabled("TokenStore.Create of an authorization code")
+	case d.refresh == nil && ti.GetRefresh() == "":
+		return nil // no refresh token: nothing to keep
+	case d.refresh == nil || ti.GetRefresh() == "":
+		return disabled("TokenStore.Create of a refresh token the grant did not decide")
 	}
-	is, err := issueFrom(ctx)
-	if err != nil {
-		return err
-	}
+	fam := d.refresh.family
 	t := store.RefreshToken{
 		ID:        store.RefreshTokenID(ti.GetRefresh()),
-		FamilyID:  is.family.ID,
-		ClientID:  is.client.ID,
-		Subject:   is.subject,
-		Scopes:    is.refreshScopes,
-		Audience:  is.refreshAudience,
-		CreatedAt: is.now,
-		ExpiresAt: is.refreshExpiry,
+		FamilyID:  fam.ID,
+		ClientID:  d.client.ID,
+		Subject:   d.subject,
+		Scopes:    d.refresh.scopes,
+		Audience:  d.refresh.audience,
+		CreatedAt: d.now,
+		ExpiresAt: minTime(d.now.Add(ti.GetRefreshExpiresIn()), fam.ExpiresAt),
 	}
-	if is.rotateFrom != "" {
-		err = s.refreshes.RotateRefreshToken(ctx, is.rotateFrom, is.now, t)
+	var err error
+	if d.refresh.rotateFrom != "" {
+		err = s.refreshes.RotateRefreshToken(ctx, d.refresh.rotateFrom, d.now, t)
 	} else {
-		err = s.refreshes.CreateRefreshToken(ctx, is.family, t)
+		err = s.refreshes.CreateRefreshToken(ctx, fam, t)
 	}
 	if err != nil && !errors.Is(err, store.ErrTokenReused) && !errors.Is(err, store.ErrNotFound) {
 		return oautherr.Unavailable(err)
@@ -169,59 +273,76 @@ func (s *tokenStore) Create(ctx context.Context, ti oauth2.TokenInfo) error {
 	return err
 }
 
-// GetByRefresh hands the engine the refresh token the handler has already
-// loaded and checked (client binding, expiry, reuse) with its own clock.
-func (s *tokenStore) GetByRefresh(ctx context.Context, refresh string) (oauth2.TokenInfo, error) {
-	is, err := issueFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if is.rotateFrom == "" || refresh != is.presented {
-		return nil, oerrors.ErrInvalidRefreshToken
+// GetByRefresh hands the manager the refresh token the grant has already
+// loaded and checked (client binding, expiry, reuse) with its own clock,
+// carrying the access token's decided scope. Its lifetime is left zero, so
+// that the manager's own expiry check, on its own clock, is skipped.
+func (s tokenStore) GetByRefresh(_ context.Context, refresh string) (oauth2.TokenInfo, error) {
+	d := s.d
+	if d.refresh == nil || d.refresh.rotateFrom == "" || refresh != d.refresh.presented {
+		return nil, disabled("TokenStore.GetByRefresh of a token the grant did not load")
 	}
 	ti := models.NewToken()
-	ti.SetClientID(is.client.ID)
-	ti.SetUserID(is.subject)
-	ti.SetScope(claims.FormatScope(is.refreshScopes))
+	ti.SetClientID(d.client.ID)
+	ti.SetUserID(d.subject)
+	ti.SetScope(claims.FormatScope(d.scopes))
 	ti.SetRefresh(refresh)
-	ti.SetRefreshCreateAt(is.now)
+	ti.SetRefreshCreateAt(d.now)
 	return ti, nil
 }
 
-func (s *tokenStore) RemoveByCode(context.Context, string) error    { return nil }
-func (s *tokenStore) RemoveByAccess(context.Context, string) error  { return nil }
-func (s *tokenStore) RemoveByRefresh(context.Context, string) error { return nil }
-
-func (s *tokenStore) GetByCode(context.Context, string) (oauth2.TokenInfo, error) {
-	return nil, oerrors.ErrInvalidAuthorizeCode
+func (tokenStore) RemoveByCode(context.Context, string) error {
+	return disabled("TokenStore.RemoveByCode")
 }
 
-func (s *tokenStore) GetByAccess(context.Context, string) (oauth2.TokenInfo, error) {
-	return nil, oerrors.ErrInvalidAccessToken
+func (tokenStore) RemoveByAccess(context.Context, string) error {
+	return disabled("TokenStore.RemoveByAccess")
 }
 
-// clientStore hands the engine the client the handler authenticated; the
-// engine never reads clients from storage itself.
-type clientStore struct{}
+func (tokenStore) RemoveByRefresh(context.Context, string) error {
+	return disabled("TokenStore.RemoveByRefresh")
+}
+
+func (tokenStore) GetByCode(context.Context, string) (oauth2.TokenInfo, error) {
+	return nil, disabled("TokenStore.GetByCode")
+}
+
+func (tokenStore) GetByAccess(context.Context, string) (oauth2.TokenInfo, error) {
+	return nil, disabled("TokenStore.GetByAccess")
+}
+
+// disabledCodes is the manager's authorization code generator until the
+// authorization_code grant replaces it.
+type disabledCodes struct{}
+
+var _ oauth2.AuthorizeGenerate = disabledCodes{}
+
+func (disabledCodes) Token(context.Context, *oauth2.GenerateBasic) (string, error) {
+	return "", disabled("AuthorizeGenerate.Token")
+}
+
+// clientStore hands the manager the decision's client; the manager never
+// reads clients from storage itself.
+type clientStore struct{ *binding }
 
 var _ oauth2.ClientStore = clientStore{}
 
-func (clientStore) GetByID(ctx context.Context, id string) (oauth2.ClientInfo, error) {
-	is, err := issueFrom(ctx)
-	if err != nil {
-		return nil, err
+func (s clientStore) GetByID(_ context.Context, id string) (oauth2.ClientInfo, error) {
+	if id != s.d.client.ID {
+		return nil, disabled("ClientStore.GetByID of another client")
 	}
-	if is.client.ID != id {
-		return nil, oerrors.ErrInvalidClient
-	}
-	return engineClient{is.client}, nil
+	return engineClient{c: s.d.client, authenticated: s.authenticated == id}, nil
 }
 
-// engineClient presents a stored client to the engine. The handler has
-// authenticated the client (clientauth: hashed secrets, constant time)
-// before the engine runs, so the engine's own plaintext comparison is
-// replaced by that result and the engine never sees a secret.
-type engineClient struct{ c store.Client }
+// engineClient presents a stored client to the manager. The manager's
+// own check of the client secret compares plaintext; it is replaced by
+// clientauth's result (hashed secrets, constant time), and the manager is
+// never given a secret.
+type engineClient struct {
+	c store.Client
+	// authenticated: clientauth authenticated this client for the request.
+	authenticated bool
+}
 
 var (
 	_ oauth2.ClientInfo             = engineClient{}
@@ -230,8 +351,24 @@ var (
 
 func (e engineClient) GetID() string     { return e.c.ID }
 func (e engineClient) GetSecret() string { return "" }
-func (e engineClient) GetDomain() string { return "" }
 func (e engineClient) IsPublic() bool    { return e.c.Public() }
 func (e engineClient) GetUserID() string { return "" }
 
-func (e engineClient) VerifyPassword(string) bool { return true }
+// GetDomain gives the manager's redirect URI check (validateRedirectURI)
+// the client's registered redirect URIs, separated by spaces. No client
+// registers one yet, so every redirect_uri is refused.
+func (e engineClient) GetDomain() string { return "" }
+
+// VerifyPassword reports whether clientauth authenticated the client for
+// this request. presented is what the manager was given as the secret:
+// always empty, as the manager never sees one.
+func (e engineClient) VerifyPassword(presented string) bool {
+	return e.authenticated && presented == ""
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
