@@ -2,7 +2,7 @@
 
 GO          ?= go
 BIN         := $(CURDIR)/bin
-PKGS        := ./authserver/... ./pkg/... ./resourceserver/... ./e2e/...
+PKGS        := ./authserver/... ./internal/... ./pkg/... ./resourceserver/... ./e2e/...
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 # Static binaries: no cgo anywhere (SQLite is the pure-Go driver).
@@ -23,7 +23,7 @@ build:
 test: fmt-check vet staticcheck unit
 
 fmt-check:
-	@out=$$(gofmt -l authserver pkg resourceserver e2e); \
+	@out=$$(gofmt -l authserver internal pkg resourceserver e2e); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 vet:
@@ -55,7 +55,7 @@ fuzz:
 
 ## tidy: go mod tidy in every module
 tidy:
-	for m in authserver pkg resourceserver e2e; do (cd $$m && $(GO) mod tidy) || exit 1; done
+	for m in authserver internal pkg resourceserver e2e; do (cd $$m && $(GO) mod tidy) || exit 1; done
 
 clean:
 	rm -rf $(BIN)

@@ -3,6 +3,7 @@ module github.com/fastsafe/fastsafe/resourceserver
 go 1.26.0
 
 require (
+	github.com/fastsafe/fastsafe/internal v0.0.0
 	github.com/fastsafe/fastsafe/pkg v0.0.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
@@ -49,4 +50,7 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-replace github.com/fastsafe/fastsafe/pkg => ../pkg
+replace (
+	github.com/fastsafe/fastsafe/internal => ../internal
+	github.com/fastsafe/fastsafe/pkg => ../pkg
+)
