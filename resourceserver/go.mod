@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/fastsafe/fastsafe/internal v0.0.0
 	github.com/fastsafe/fastsafe/pkg v0.0.0
+	github.com/fastsafe/fastsafe/pkg/ginbearer v0.0.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/prometheus/client_golang v1.25.0
@@ -53,4 +54,5 @@ require (
 replace (
 	github.com/fastsafe/fastsafe/internal => ../internal
 	github.com/fastsafe/fastsafe/pkg => ../pkg
+	github.com/fastsafe/fastsafe/pkg/ginbearer => ../pkg/ginbearer
 )

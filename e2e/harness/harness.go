@@ -37,7 +37,7 @@ var (
 // directory, from the workspace that contains this package.
 func Build() (Binaries, error) {
 	buildOnce.Do(func() {
-		root, err := workspaceRoot()
+		root, err := Root()
 		if err != nil {
 			buildErr = err
 			return
@@ -61,7 +61,9 @@ func Build() (Binaries, error) {
 	return built, buildErr
 }
 
-func workspaceRoot() (string, error) {
+// Root returns the workspace root: the nearest directory above the working
+// directory that holds go.work.
+func Root() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
