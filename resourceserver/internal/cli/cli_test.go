@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 )
 
@@ -134,7 +134,8 @@ func TestServe(t *testing.T) {
 }
 
 func testServe(t *testing.T, tokenCacheSize int) {
-	auth := authtest.New(t)
+	auth := tokentest.NewIssuer()
+	t.Cleanup(auth.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +143,7 @@ func testServe(t *testing.T, tokenCacheSize int) {
 	base := "http://" + ln.Addr().String()
 	cfg := config.Defaults()
 	cfg.Addr = ln.Addr().String()
-	cfg.Issuer = auth.Issuer
+	cfg.Issuer = auth.URL
 	cfg.PublicURL = base
 	cfg.TokenCacheSize = tokenCacheSize
 	if err := cfg.Validate(); err != nil {
@@ -174,7 +175,7 @@ func testServe(t *testing.T, tokenCacheSize int) {
 		}
 	}
 
-	token := auth.Token(t, auth.Claims(cfg.Audience, "search", time.Now()))
+	token := auth.Sign(auth.Claims(cfg.Audience, "search", time.Now()))
 	for range 2 { // the second time from the cache, if there is one
 		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/search?query=apple", nil)
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 )
 
@@ -37,7 +37,8 @@ func (s *syncBuffer) String() string {
 // own: the main address does not serve it, the metrics address does, with
 // the token cache and key set metrics.
 func TestServeMetricsAddr(t *testing.T) {
-	auth := authtest.New(t)
+	auth := tokentest.NewIssuer()
+	t.Cleanup(auth.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func TestServeMetricsAddr(t *testing.T) {
 	cfg := config.Defaults()
 	cfg.Addr = ln.Addr().String()
 	cfg.MetricsAddr = "127.0.0.1:0"
-	cfg.Issuer = auth.Issuer
+	cfg.Issuer = auth.URL
 	cfg.PublicURL = base
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -87,7 +88,7 @@ func TestServeMetricsAddr(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	token := auth.Token(t, auth.Claims(cfg.Audience, "search", time.Now()))
+	token := auth.Sign(auth.Claims(cfg.Audience, "search", time.Now()))
 	for range 2 {
 		if code, body := get(base+"/search?query=apple", http.Header{"Authorization": {"Bearer " + token}}); code != 200 {
 			t.Fatalf("search: %d %s", code, body)

@@ -14,8 +14,8 @@ import (
 
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/pkg/verify"
-	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/metrics"
 )
 
@@ -85,11 +85,11 @@ func TestMetricsMove(t *testing.T) {
 	f := newFixture(t, true, withMetrics(t, false))
 	_, before := f.scrape(t)
 
-	good := f.auth.Token(t, f.auth.Claims(audience, "search", now))
-	noScope := f.auth.Token(t, f.auth.Claims(audience, "profile", now))
-	expired := f.auth.Token(t, f.auth.Claims(audience, "search", now.Add(-time.Hour)))
-	otherAud := f.auth.Token(t, f.auth.Claims("other-api", "search", now))
-	unknownKey := authtest.Sign(t, authtest.NewKey(t), "unknown-kid", f.auth.Claims(audience, "search", now))
+	good := f.auth.Sign(f.auth.Claims(audience, "search", now))
+	noScope := f.auth.Sign(f.auth.Claims(audience, "profile", now))
+	expired := f.auth.Sign(f.auth.Claims(audience, "search", now.Add(-time.Hour)))
+	otherAud := f.auth.Sign(f.auth.Claims("other-api", "search", now))
+	unknownKey := tokentest.Sign(tokentest.NewKey(), "unknown-kid", f.auth.Claims(audience, "search", now))
 	dot := strings.LastIndex(good, ".")
 	sig := []byte(good[dot+1:])
 	if sig[5] == 'A' {
@@ -184,7 +184,7 @@ func TestMetricsElsewhere(t *testing.T) {
 
 func TestRequestID(t *testing.T) {
 	f := newFixture(t, true, withMetrics(t, false))
-	expired := f.auth.Token(t, f.auth.Claims(audience, "search", now.Add(-time.Hour)))
+	expired := f.auth.Sign(f.auth.Claims(audience, "search", now.Add(-time.Hour)))
 	tests := []struct {
 		name     string
 		incoming string

@@ -19,11 +19,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastsafe/fastsafe/pkg/jwks"
-	"github.com/fastsafe/fastsafe/pkg/verify"
 	"github.com/gin-gonic/gin"
 
-	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
+	"github.com/fastsafe/fastsafe/pkg/jwks"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
+	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -56,7 +56,7 @@ func (b *syncBuffer) String() string {
 }
 
 type fixture struct {
-	auth    *authtest.Server
+	auth    *tokentest.Issuer
 	keys    *jwks.Remote
 	handler *gin.Engine
 	logs    *syncBuffer
@@ -67,7 +67,8 @@ type fixture struct {
 // unless load is true.
 func newFixture(t *testing.T, load bool, change ...func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{auth: authtest.New(t), logs: &syncBuffer{}}
+	f := &fixture{auth: tokentest.NewIssuer(), logs: &syncBuffer{}}
+	t.Cleanup(f.auth.Close)
 	logger := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var err error
 	f.keys, err = jwks.NewRemote(jwks.RemoteOptions{URL: f.auth.JWKSURL(), Logger: logger})
@@ -80,7 +81,7 @@ func newFixture(t *testing.T, load bool, change ...func(*Options)) *fixture {
 		}
 	}
 	v, err := verify.New(f.keys, verify.Options{
-		Issuer: f.auth.Issuer, Audience: audience, Now: func() time.Time { return now },
+		Issuer: f.auth.URL, Audience: audience, Now: func() time.Time { return now },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +89,7 @@ func newFixture(t *testing.T, load bool, change ...func(*Options)) *fixture {
 	o := Options{
 		Verifier:     v,
 		Keys:         f.keys,
-		Issuer:       f.auth.Issuer,
+		Issuer:       f.auth.URL,
 		Audience:     audience,
 		PublicURL:    publicURL,
 		TokenURL:     "http://localhost:9096/token",
@@ -149,8 +150,8 @@ func TestRoutes(t *testing.T) {
 	otherIssuer := f.auth.Claims(audience, "search", now)
 	otherIssuer.Issuer = "http://evil.example"
 
-	token := f.auth.Token(t, search)
-	strangerKey := authtest.NewKey(t)
+	token := f.auth.Sign(search)
+	strangerKey := tokentest.NewKey()
 
 	tests := []struct {
 		name      string
@@ -177,26 +178,26 @@ func TestRoutes(t *testing.T) {
 			body:      `{"message":"\u003cscript\u003e\"x\"\u003c/script\u003e not found in search"}`,
 			notInBody: []string{"<script>"}},
 		{name: "service token", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, service)), status: 200, body: `{"message":"found apple in search"}`},
+			header: bearerHeader(f.auth.Sign(service)), status: 200, body: `{"message":"found apple in search"}`},
 		{name: "scheme is case-insensitive", method: "GET", target: "/search?query=apple",
 			header: http.Header{"Authorization": {"bearer " + token}}, status: 200},
 		{name: "token without the scope", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, noScope)), status: 403, errorCode: "insufficient_scope",
+			header: bearerHeader(f.auth.Sign(noScope)), status: 403, errorCode: "insufficient_scope",
 			challenge: []string{`realm="search-api"`, `error="insufficient_scope"`, `scope="search"`}},
 		{name: "token for another audience", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, otherAudience)), status: 401, errorCode: "invalid_token",
+			header: bearerHeader(f.auth.Sign(otherAudience)), status: 401, errorCode: "invalid_token",
 			challenge: []string{`realm="search-api"`, `error="invalid_token"`}},
 		{name: "expired token", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, expired)), status: 401, errorCode: "invalid_token",
+			header: bearerHeader(f.auth.Sign(expired)), status: 401, errorCode: "invalid_token",
 			challenge: []string{`error="invalid_token"`}},
 		{name: "token of another issuer", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, otherIssuer)), status: 401, errorCode: "invalid_token",
+			header: bearerHeader(f.auth.Sign(otherIssuer)), status: 401, errorCode: "invalid_token",
 			challenge: []string{`error="invalid_token"`}},
 		{name: "token signed by a key not in the set", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(authtest.Sign(t, strangerKey, authtest.KeyID, search)), status: 401,
+			header: bearerHeader(tokentest.Sign(strangerKey, tokentest.KeyID, search)), status: 401,
 			errorCode: "invalid_token", challenge: []string{`error="invalid_token"`}},
 		{name: "token with an unknown kid", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(authtest.Sign(t, strangerKey, "unknown", search)), status: 401,
+			header: bearerHeader(tokentest.Sign(strangerKey, "unknown", search)), status: 401,
 			errorCode: "invalid_token", challenge: []string{`error="invalid_token"`}},
 		{name: "tampered token", method: "GET", target: "/search?query=apple",
 			header: bearerHeader(token[:len(token)-4] + "AAAA"), status: 401,
@@ -443,7 +444,7 @@ func logLines(t *testing.T, logs string) []map[string]any {
 
 func TestRequestLogNamesTheClientButNoSecret(t *testing.T) {
 	f := newFixture(t, true)
-	token := f.auth.Token(t, f.auth.Claims(audience, "search", now))
+	token := f.auth.Sign(f.auth.Claims(audience, "search", now))
 	rec := f.do(t, "GET", "/search?query=hunter2", bearerHeader(token))
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -542,12 +543,12 @@ func TestNewRequiresItsParts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := verify.New(f.keys, verify.Options{Issuer: f.auth.Issuer, Audience: audience})
+			v, err := verify.New(f.keys, verify.Options{Issuer: f.auth.URL, Audience: audience})
 			if err != nil {
 				t.Fatal(err)
 			}
 			o := Options{
-				Verifier: v, Keys: f.keys, Issuer: f.auth.Issuer, Audience: audience,
+				Verifier: v, Keys: f.keys, Issuer: f.auth.URL, Audience: audience,
 				PublicURL: publicURL, TokenURL: "http://localhost:9096/token", DocsClientID: "docs",
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now,
 			}
