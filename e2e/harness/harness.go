@@ -19,6 +19,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // reads the signing key out of the auth server's database
+
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
 // Binaries are the built executables.
@@ -93,25 +95,6 @@ func FreeAddr(t testing.TB) string {
 	return addr
 }
 
-// Logs collects a process's output; safe for concurrent use.
-type Logs struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *Logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// String returns everything written so far.
-func (l *Logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Process is one running server.
 type Process struct {
 	t    testing.TB
@@ -119,7 +102,7 @@ type Process struct {
 	bin  string
 	args []string
 	env  []string
-	Logs *Logs
+	Logs *logbuf.Buffer // its standard output and error
 	cmd  *exec.Cmd
 	done chan error
 }
@@ -215,7 +198,7 @@ func StartAuth(t testing.TB, opts AuthOptions) *Auth {
 	for k, v := range opts.Env {
 		env[k] = v
 	}
-	a.Process = &Process{t: t, name: "authserver", bin: bins.Auth, args: []string{"serve"}, env: environ(env), Logs: &Logs{}}
+	a.Process = &Process{t: t, name: "authserver", bin: bins.Auth, args: []string{"serve"}, env: environ(env), Logs: &logbuf.Buffer{}}
 	a.start()
 	t.Cleanup(a.Stop)
 	waitHTTP(t, a.Process, a.URL+"/healthz")
@@ -328,7 +311,7 @@ func StartResource(t testing.TB, auth *Auth, opts ResourceOptions) *Resource {
 	for k, v := range opts.Env {
 		env[k] = v
 	}
-	r.Process = &Process{t: t, name: "resourceserver", bin: bins.Resource, env: environ(env), Logs: &Logs{}}
+	r.Process = &Process{t: t, name: "resourceserver", bin: bins.Resource, env: environ(env), Logs: &logbuf.Buffer{}}
 	r.start()
 	t.Cleanup(r.Stop)
 	waitHTTP(t, r.Process, r.URL+"/readyz")

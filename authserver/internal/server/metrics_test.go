@@ -21,6 +21,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
 )
 
@@ -29,7 +30,7 @@ import (
 type metricsEnv struct {
 	t    *testing.T
 	url  string
-	logs *syncBuffer
+	logs *logbuf.Buffer
 	srv  *server.Server
 }
 
@@ -47,7 +48,7 @@ func startMetrics(t *testing.T, modify func(*config.Config)) *metricsEnv {
 	if modify != nil {
 		modify(&cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	s, err := server.New(context.Background(), cfg, st, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -278,13 +279,9 @@ func TestRequestID(t *testing.T) {
 			case !tt.wantSame && id == tt.incoming:
 				t.Fatalf("response id %q kept an invalid or absent id", id)
 			}
-			var msgs []string
-			for line := range strings.SplitSeq(e.logs.String(), "\n") {
-				var m map[string]any
-				if json.Unmarshal([]byte(line), &m) != nil || m["request_id"] != id {
-					continue
-				}
-				msgs = append(msgs, m["msg"].(string))
+			msgs, err := e.logs.Messages("request_id", id)
+			if err != nil {
+				t.Fatal(err)
 			}
 			if strings.Join(msgs, "|") != "locked out after repeated authentication failures|request" {
 				t.Errorf("lines with request_id %q: %q", id, msgs)
@@ -319,7 +316,7 @@ func TestServeMetricsOnSeparateListener(t *testing.T) {
 	cfg.MetricsAddr = "127.0.0.1:0"
 	cfg.SigningAlg = "ES256"
 	cfg.ShutdownDrain = 0
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	s, err := server.New(context.Background(), cfg, st, slog.New(slog.NewJSONHandler(logs, nil)), clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -356,15 +353,10 @@ func TestServeMetricsOnSeparateListener(t *testing.T) {
 	if code, _ := get("http://" + ln.Addr().String() + "/metrics"); code != 404 {
 		t.Errorf("/metrics on the main listener: %d, want 404", code)
 	}
-	var addr string
-	for line := range strings.SplitSeq(logs.String(), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "metrics listening" {
-			addr, _ = m["addr"].(string)
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no metrics listener logged:\n%s", logs.String())
+	listening, err := logs.Last("metrics listening")
+	addr, _ := listening["addr"].(string)
+	if err != nil || addr == "" {
+		t.Fatalf("no metrics listener logged: %v\n%s", err, logs.String())
 	}
 	code, body := get("http://" + addr + "/metrics")
 	if code != 200 || !strings.Contains(body, `fastsafe_auth_http_requests_total{code="200",method="GET",route="/healthz"} 1`) {

@@ -2,36 +2,18 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestServeMetricsAddr runs the server with /metrics on an address of its
 // own: the main address does not serve it, the metrics address does, with
@@ -54,7 +36,7 @@ func TestServeMetricsAddr(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, ln, slog.New(slog.NewJSONHandler(logs, nil)), time.Now) }()
 	defer func() {
@@ -97,15 +79,10 @@ func TestServeMetricsAddr(t *testing.T) {
 	if code, _ := get(base+"/metrics", nil); code != http.StatusNotFound {
 		t.Errorf("/metrics on the main address: %d, want 404", code)
 	}
-	var addr string
-	for line := range strings.SplitSeq(logs.String(), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "metrics listening" {
-			addr, _ = m["addr"].(string)
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no metrics listener logged:\n%s", logs.String())
+	listening, err := logs.Last("metrics listening")
+	addr, _ := listening["addr"].(string)
+	if err != nil || addr == "" {
+		t.Fatalf("no metrics listener logged: %v\n%s", err, logs.String())
 	}
 	code, body := get("http://"+addr+"/metrics", nil)
 	if code != 200 {

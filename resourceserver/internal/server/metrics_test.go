@@ -212,13 +212,9 @@ func TestRequestID(t *testing.T) {
 				t.Fatalf("response id %q kept an invalid or absent id", id)
 			}
 			// The refusal and the request line both carry the id.
-			var msgs []string
-			for line := range strings.SplitSeq(f.logs.String(), "\n") {
-				var m map[string]any
-				if json.Unmarshal([]byte(line), &m) != nil || m["request_id"] != id {
-					continue
-				}
-				msgs = append(msgs, m["msg"].(string))
+			msgs, err := f.logs.Messages("request_id", id)
+			if err != nil {
+				t.Fatal(err)
 			}
 			if strings.Join(msgs, "|") != "bearer authentication refused|request" {
 				t.Errorf("lines with request_id %q: %q", id, msgs)

@@ -15,12 +15,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/pkg/verify"
@@ -37,29 +37,11 @@ const (
 	publicURL = "http://localhost:8000"
 )
 
-// syncBuffer collects log output written from any goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type fixture struct {
 	auth    *tokentest.Issuer
 	keys    *jwks.Remote
 	handler *gin.Engine
-	logs    *syncBuffer
+	logs    *logbuf.Buffer
 }
 
 // newFixture builds the server on a real key set fetched from a stand-in
@@ -67,7 +49,7 @@ type fixture struct {
 // unless load is true.
 func newFixture(t *testing.T, load bool, change ...func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{auth: tokentest.NewIssuer(), logs: &syncBuffer{}}
+	f := &fixture{auth: tokentest.NewIssuer(), logs: &logbuf.Buffer{}}
 	t.Cleanup(f.auth.Close)
 	logger := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var err error
@@ -427,14 +409,14 @@ func TestDocsTrailingSlashRedirects(t *testing.T) {
 }
 
 // logLines decodes the JSON log lines whose msg is "request".
-func logLines(t *testing.T, logs string) []map[string]any {
+func logLines(t *testing.T, logs *logbuf.Buffer) []map[string]any {
 	t.Helper()
+	recs, err := logs.Records()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []map[string]any
-	for line := range strings.SplitSeq(strings.TrimSpace(logs), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
+	for _, m := range recs {
 		if m["msg"] == "request" {
 			out = append(out, m)
 		}
@@ -457,7 +439,7 @@ func TestRequestLogNamesTheClientButNoSecret(t *testing.T) {
 			t.Errorf("the log holds %q:\n%s", secret, logs)
 		}
 	}
-	lines := logLines(t, logs)
+	lines := logLines(t, f.logs)
 	if len(lines) != 2 {
 		t.Fatalf("%d request log lines, want 2:\n%s", len(lines), logs)
 	}
@@ -479,7 +461,7 @@ func TestRequestLogNamesTheClientButNoSecret(t *testing.T) {
 func TestProbesLogAtDebugLevel(t *testing.T) {
 	f := newFixture(t, true)
 	f.do(t, "GET", "/healthz", nil)
-	lines := logLines(t, f.logs.String())
+	lines := logLines(t, f.logs)
 	if len(lines) != 1 || lines[0]["level"] != "DEBUG" {
 		t.Errorf("healthz logged as %v, want one debug line", lines)
 	}
@@ -498,7 +480,7 @@ func TestTrustedProxies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, true, func(o *Options) { o.TrustedProxies = tt.proxies })
 			f.do(t, "GET", "/", http.Header{"X-Forwarded-For": {"203.0.113.7"}})
-			lines := logLines(t, f.logs.String())
+			lines := logLines(t, f.logs)
 			if len(lines) != 1 || lines[0]["remote"] != tt.want {
 				t.Errorf("logged %v, want remote %s", lines, tt.want)
 			}
