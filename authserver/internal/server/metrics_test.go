@@ -14,14 +14,11 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
+	"github.com/fastsafe/fastsafe/internal/promtext"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
 )
 
@@ -91,49 +88,13 @@ func (e *metricsEnv) send(method, path string, form url.Values, basicID, basicSe
 }
 
 // scrape reads /metrics: the raw text and the parsed families.
-func scrape(t *testing.T, h http.Handler) (string, map[string]*dto.MetricFamily) {
+func scrape(t *testing.T, h http.Handler) (string, promtext.Families) {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
-	}
-	text := rec.Body.String()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(strings.NewReader(text))
+	text, fams, err := promtext.Scrape(h, "/metrics")
 	if err != nil {
-		t.Fatalf("parsing /metrics: %v", err)
+		t.Fatal(err)
 	}
 	return text, fams
-}
-
-// value is the value of the series of family name with exactly labels
-// (counter or gauge value, histogram sample count), or 0 if absent.
-func value(fams map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
-	f := fams[name]
-	if f == nil {
-		return 0
-	}
-next:
-	for _, m := range f.GetMetric() {
-		if len(m.GetLabel()) != len(labels) {
-			continue
-		}
-		for _, l := range m.GetLabel() {
-			if v, ok := labels[l.GetName()]; !ok || v != l.GetValue() {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.Counter.GetValue()
-		case m.Gauge != nil:
-			return m.Gauge.GetValue()
-		case m.Histogram != nil:
-			return float64(m.Histogram.GetSampleCount())
-		}
-	}
-	return 0
 }
 
 type series struct {
@@ -208,16 +169,16 @@ func TestMetricsMove(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+labelString(tt.labels), func(t *testing.T) {
-			b, a := value(before, tt.name, tt.labels), value(after, tt.name, tt.labels)
+			b, a := before.Value(tt.name, tt.labels), after.Value(tt.name, tt.labels)
 			if a-b < tt.atLeast {
 				t.Errorf("went from %v to %v, want an increase of at least %v", b, a, tt.atLeast)
 			}
 		})
 	}
-	if v := value(after, "fastsafe_auth_signing_keys", map[string]string{"state": "active"}); v != 1 {
+	if v := after.Value("fastsafe_auth_signing_keys", map[string]string{"state": "active"}); v != 1 {
 		t.Errorf("active signing keys = %v, want 1", v)
 	}
-	if v := value(after, "fastsafe_auth_signing_key_next_activation_timestamp_seconds", nil); v != 0 {
+	if v := after.Value("fastsafe_auth_signing_key_next_activation_timestamp_seconds", nil); v != 0 {
 		t.Errorf("next activation = %v, want 0 with no next key", v)
 	}
 	for _, name := range []string{"fastsafe_auth_signing_key_active_age_seconds", "go_goroutines", "process_cpu_seconds_total"} {
@@ -297,10 +258,10 @@ func TestMetricsOnSeparateAddress(t *testing.T) {
 	}
 	e.send("GET", "/healthz", nil, "", "", "")
 	_, fams := scrape(t, e.srv.MetricsHandler())
-	if v := value(fams, "fastsafe_auth_http_requests_total", map[string]string{"route": "other", "method": "GET", "code": "404"}); v != 1 {
+	if v := fams.Value("fastsafe_auth_http_requests_total", map[string]string{"route": "other", "method": "GET", "code": "404"}); v != 1 {
 		t.Errorf("404 requests = %v, want 1", v)
 	}
-	if v := value(fams, "fastsafe_auth_http_requests_total", map[string]string{"route": "/healthz", "method": "GET", "code": "200"}); v != 1 {
+	if v := fams.Value("fastsafe_auth_http_requests_total", map[string]string{"route": "/healthz", "method": "GET", "code": "200"}); v != 1 {
 		t.Errorf("healthz requests = %v, want 1", v)
 	}
 }
