@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -30,15 +31,42 @@ type Binaries struct {
 }
 
 var (
+	inMain    bool // Main runs the tests
 	buildOnce sync.Once
+	buildDir  string // where Build put the binaries; Main removes it
 	built     Binaries
 	buildErr  error
 )
 
+// Main runs the tests of a package that uses the harness, then removes
+// the binaries Build compiled for them, and returns the exit code. Every
+// such package calls it from its TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func Main(m *testing.M) int {
+	inMain = true
+	code := m.Run()
+	if buildDir != "" {
+		if err := os.RemoveAll(buildDir); err != nil {
+			fmt.Fprintf(os.Stderr, "harness: removing the binaries: %v\n", err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	return code
+}
+
 // Build compiles both binaries once per test process, into a temporary
-// directory, from the workspace that contains this package.
+// directory that Main removes when the tests end, from the workspace that
+// contains this package. It fails outside Main, which would leave the
+// binaries behind.
 func Build() (Binaries, error) {
 	buildOnce.Do(func() {
+		if !inMain {
+			buildErr = errors.New("harness: Build outside harness.Main: call it from the package's TestMain, which removes the binaries")
+			return
+		}
 		root, err := Root()
 		if err != nil {
 			buildErr = err
@@ -49,6 +77,7 @@ func Build() (Binaries, error) {
 			buildErr = err
 			return
 		}
+		buildDir = dir
 		built = Binaries{Auth: filepath.Join(dir, "authserver"), Resource: filepath.Join(dir, "resourceserver")}
 		for out, pkg := range map[string]string{built.Auth: "./authserver", built.Resource: "./resourceserver"} {
 			cmd := exec.Command("go", "build", "-o", out, pkg)
