@@ -13,7 +13,11 @@ import (
 	"github.com/fastsafe/fastsafe/e2e/harness"
 )
 
-const ginModule = "github.com/gin-gonic/gin"
+// Modules the published modules must not depend on.
+const (
+	ginModule     = "github.com/gin-gonic/gin"
+	privateModule = "github.com/fastsafe/fastsafe/internal"
+)
 
 // goCmd runs the go command in dir with extra environment variables and
 // returns its standard output.
@@ -42,36 +46,56 @@ func root(t *testing.T) string {
 	return r
 }
 
-// TestPkgDoesNotNeedGin: a service that verifies tokens with net/http does
-// not pull Gin into its build. Gin belongs to the module
-// github.com/fastsafe/fastsafe/pkg/ginbearer alone.
-func TestPkgDoesNotNeedGin(t *testing.T) {
-	dir := filepath.Join(root(t), "pkg")
-	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
+// TestPublishedModulesNeedLittle: a service that verifies tokens with
+// net/http does not pull Gin into its build (Gin belongs to the module
+// pkg/ginbearer alone), and no published module depends on the private
+// module, which nothing outside this repository may import.
+func TestPublishedModulesNeedLittle(t *testing.T) {
+	const fastsafe = "github.com/fastsafe/fastsafe/"
+	tests := []struct {
+		dir       string   // the module's
+		packages  []string // some of its packages: the listing must hold them
+		forbidden []string // modules its go.mod, module graph and packages must not name
+	}{
+		{"pkg", []string{fastsafe + "pkg/verify", fastsafe + "pkg/bearer"}, []string{ginModule, privateModule}},
+		{"pkg/ginbearer", []string{fastsafe + "pkg/ginbearer"}, []string{privateModule}},
 	}
-	if strings.Contains(string(gomod), ginModule) {
-		t.Errorf("pkg/go.mod names %s:\n%s", ginModule, gomod)
-	}
-	// The module graph a service author's build sees: pkg on its own.
-	if graph := goCmd(t, dir, []string{"GOWORK=off"}, "mod", "graph"); strings.Contains(graph, ginModule) {
-		t.Errorf("the module graph of pkg names %s:\n%s", ginModule, graph)
-	}
-	// The packages a build of pkg compiles, on its own and in the
-	// workspace (where Gin is in the build list for the servers).
-	for _, mode := range []string{"GOWORK=off", ""} {
-		deps := strings.Fields(goCmd(t, dir, []string{mode}, "list", "-deps", "./verify", "./bearer", "./..."))
-		for _, p := range []string{"github.com/fastsafe/fastsafe/pkg/verify", "github.com/fastsafe/fastsafe/pkg/bearer"} {
-			if !slices.Contains(deps, p) {
-				t.Fatalf("%q: go list -deps does not list %s: %q", mode, p, deps)
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			dir := filepath.Join(root(t), filepath.FromSlash(tt.dir))
+			gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		for _, p := range deps {
-			if strings.HasPrefix(p, ginModule) {
-				t.Errorf("%q: a package of pkg depends on %s", mode, p)
+			// The module graph a service author's build sees: the module
+			// on its own.
+			graph := goCmd(t, dir, []string{"GOWORK=off"}, "mod", "graph")
+			for _, m := range tt.forbidden {
+				if strings.Contains(string(gomod), m) {
+					t.Errorf("%s/go.mod names %s:\n%s", tt.dir, m, gomod)
+				}
+				if strings.Contains(graph, m) {
+					t.Errorf("the module graph of %s names %s:\n%s", tt.dir, m, graph)
+				}
 			}
-		}
+			// The packages a build of the module compiles, on its own and
+			// in the workspace (whose build list holds Gin for the servers).
+			for _, mode := range []string{"GOWORK=off", ""} {
+				deps := strings.Fields(goCmd(t, dir, []string{mode}, "list", "-deps", "./..."))
+				for _, p := range tt.packages {
+					if !slices.Contains(deps, p) {
+						t.Fatalf("%q: go list -deps does not list %s: %q", mode, p, deps)
+					}
+				}
+				for _, p := range deps {
+					for _, m := range tt.forbidden {
+						if p == m || strings.HasPrefix(p, m+"/") {
+							t.Errorf("%q: a package of %s depends on %s", mode, tt.dir, p)
+						}
+					}
+				}
+			}
+		})
 	}
 }
 
