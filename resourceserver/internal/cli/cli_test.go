@@ -133,22 +133,31 @@ func TestServe(t *testing.T) {
 	}
 }
 
-func testServe(t *testing.T, tokenCacheSize int) {
-	auth := tokentest.NewIssuer()
+// serveConfig returns a valid configuration, changed by change, of a
+// server listening on ln at base and trusting auth, a stand-in
+// authorization server.
+func serveConfig(t *testing.T, change func(*config.Config)) (cfg config.Config, ln net.Listener, base string, auth *tokentest.Issuer) {
+	t.Helper()
+	auth = tokentest.NewIssuer()
 	t.Cleanup(auth.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + ln.Addr().String()
-	cfg := config.Defaults()
+	base = "http://" + ln.Addr().String()
+	cfg = config.Defaults()
 	cfg.Addr = ln.Addr().String()
 	cfg.Issuer = auth.URL
 	cfg.PublicURL = base
-	cfg.TokenCacheSize = tokenCacheSize
+	change(&cfg)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	return cfg, ln, base, auth
+}
+
+func testServe(t *testing.T, tokenCacheSize int) {
+	cfg, ln, base, auth := serveConfig(t, func(c *config.Config) { c.TokenCacheSize = tokenCacheSize })
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()

@@ -4,14 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fastsafe/fastsafe/internal/logbuf"
-	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 )
 
@@ -19,21 +17,7 @@ import (
 // own: the main address does not serve it, the metrics address does, with
 // the token cache and key set metrics.
 func TestServeMetricsAddr(t *testing.T) {
-	auth := tokentest.NewIssuer()
-	t.Cleanup(auth.Close)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	cfg := config.Defaults()
-	cfg.Addr = ln.Addr().String()
-	cfg.MetricsAddr = "127.0.0.1:0"
-	cfg.Issuer = auth.URL
-	cfg.PublicURL = base
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg, ln, base, auth := serveConfig(t, func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" })
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	logs := &logbuf.Buffer{}
