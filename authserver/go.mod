@@ -3,13 +3,12 @@ module github.com/fastsafe/fastsafe/authserver
 go 1.26.0
 
 require (
+	github.com/fastsafe/fastsafe/internal v0.0.0
 	github.com/fastsafe/fastsafe/pkg v0.0.0
 	github.com/go-oauth2/oauth2/v4 v4.5.4
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/prometheus/client_golang v1.25.0
-	github.com/prometheus/client_model v0.6.3
-	github.com/prometheus/common v0.72.0
 	golang.org/x/crypto v0.59.0
 	golang.org/x/oauth2 v0.38.0
 	golang.org/x/term v0.48.0
@@ -20,9 +19,13 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/kr/text v0.2.0 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/prometheus/client_model v0.6.3 // indirect
+	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
+	github.com/rogpeppe/go-internal v1.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
@@ -43,4 +46,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-replace github.com/fastsafe/fastsafe/pkg => ../pkg
+replace (
+	github.com/fastsafe/fastsafe/internal => ../internal
+	github.com/fastsafe/fastsafe/pkg => ../pkg
+)

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fastsafe/fastsafe/e2e/harness"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
 // requireBrowserEnv, set to 1, turns a missing browser from a skip into a
@@ -192,15 +193,15 @@ func serveThrough(t *testing.T, ln net.Listener, backend string) {
 type browserTab struct {
 	t      *testing.T
 	ctx    context.Context // the tab; lives until the test ends
-	output *harness.Logs   // the browser's own output
-	events *harness.Logs   // the page's console, log entries and exceptions
+	output *logbuf.Buffer  // the browser's own output
+	events *logbuf.Buffer  // the page's console, log entries and exceptions
 }
 
 // startBrowser starts headless Chromium with a fresh profile and opens a
 // tab. The browser stops, and its profile goes, when the test ends.
 func startBrowser(t *testing.T, execPath string) *browserTab {
 	t.Helper()
-	b := &browserTab{t: t, output: &harness.Logs{}, events: &harness.Logs{}}
+	b := &browserTab{t: t, output: &logbuf.Buffer{}, events: &logbuf.Buffer{}}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
 		chromedp.Headless,
@@ -245,7 +246,7 @@ func startBrowser(t *testing.T, execPath string) *browserTab {
 // collectPageEvents writes a line for each event of the tab until the tab
 // closes. It subscribes before it returns, so no event of a later step is
 // missed.
-func collectPageEvents[E any](ctx context.Context, w *harness.Logs, ev cdp.Event[E], line func(E) string) {
+func collectPageEvents[E any](ctx context.Context, w *logbuf.Buffer, ev cdp.Event[E], line func(E) string) {
 	events := chromedp.Events(ctx, ev)
 	go func() {
 		for e, err := range events {

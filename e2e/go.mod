@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
+	github.com/fastsafe/fastsafe/internal v0.0.0
 	github.com/fastsafe/fastsafe/pkg v0.0.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	golang.org/x/crypto v0.59.0
@@ -25,4 +26,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-replace github.com/fastsafe/fastsafe/pkg => ../pkg
+replace (
+	github.com/fastsafe/fastsafe/internal => ../internal
+	github.com/fastsafe/fastsafe/pkg => ../pkg
+)

@@ -2,8 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/e2e/harness"
 	"github.com/fastsafe/fastsafe/pkg/claims"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
 )
 
 const password = "correct horse battery staple"
@@ -127,13 +126,14 @@ func TestUserAndServiceTokensReachSearch(t *testing.T) {
 	}
 }
 
-// forge signs claims with key under kid and alg, with an at+jwt header.
-func forge(t *testing.T, method jwt.SigningMethod, kid string, key any, c jwt.Claims) string {
+// hs256 signs claims under kid as an HS256 at+jwt keyed with secret: the
+// algorithm confusion attack.
+func hs256(t *testing.T, kid string, secret []byte, c jwt.Claims) string {
 	t.Helper()
-	tok := jwt.NewWithClaims(method, c)
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
 	tok.Header["typ"] = "at+jwt"
 	tok.Header["kid"] = kid
-	s, err := tok.SignedString(key)
+	s, err := tok.SignedString(secret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestRefusedTokens(t *testing.T) {
 	}
 	// A forged token with the real key passes: the rows below differ from
 	// it in one thing each.
-	if code, _, body := search(t, p.rs.URL, forge(t, jwt.SigningMethodRS256, kid, key, valid()), "apple"); code != 200 {
+	if code, _, body := search(t, p.rs.URL, tokentest.Sign(key, kid, *valid()), "apple"); code != 200 {
 		t.Fatalf("control token refused: %d %v", code, body)
 	}
 
@@ -167,10 +167,7 @@ func TestRefusedTokens(t *testing.T) {
 	expired := valid()
 	expired.IssuedAt = jwt.NewNumericDate(time.Now().Add(-2 * time.Hour))
 	expired.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-time.Hour))
-	stranger, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stranger := tokentest.NewKey()
 	pubDER, err := x509.MarshalPKIXPublicKey(key.Public())
 	if err != nil {
 		t.Fatal(err)
@@ -195,15 +192,15 @@ func TestRefusedTokens(t *testing.T) {
 		wantError  string
 	}{
 		{"token for another audience", other.AccessToken, 401, "invalid_token"},
-		{"expired", forge(t, jwt.SigningMethodRS256, kid, key, expired), 401, "invalid_token"},
-		{"signed by a key not in the JWKS", forge(t, jwt.SigningMethodRS256, "not-published", stranger, valid()), 401, "invalid_token"},
-		{"signed by another key under the real kid", forge(t, jwt.SigningMethodRS256, kid, stranger, valid()), 401, "invalid_token"},
+		{"expired", tokentest.Sign(key, kid, *expired), 401, "invalid_token"},
+		{"signed by a key not in the JWKS", tokentest.Sign(stranger, "not-published", *valid()), 401, "invalid_token"},
+		{"signed by another key under the real kid", tokentest.Sign(stranger, kid, *valid()), 401, "invalid_token"},
 		{"alg none", noneTok, 401, "invalid_token"},
-		{"HS256 keyed with the public key", forge(t, jwt.SigningMethodHS256, kid, pubPEM, valid()), 401, "invalid_token"},
+		{"HS256 keyed with the public key", hs256(t, kid, pubPEM, valid()), 401, "invalid_token"},
 		{"tampered claims", parts[0] + "." + flip(parts[1], 10) + "." + parts[2], 401, "invalid_token"},
 		{"tampered signature", parts[0] + "." + parts[1] + "." + flip(parts[2], 10), 401, "invalid_token"},
 		{"refresh token as access token", real.RefreshToken, 401, "invalid_token"},
-		{"valid token without the scope", forge(t, jwt.SigningMethodRS256, kid, key, noScope), 403, "insufficient_scope"},
+		{"valid token without the scope", tokentest.Sign(key, kid, *noScope), 403, "insufficient_scope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,7 +306,7 @@ func TestAuthServerDownCachedKeysKeepVerifying(t *testing.T) {
 	// bounds the request with a deadline).
 	c := &claims.AccessToken{Issuer: p.auth.URL, Subject: "x", Audience: jwt.ClaimStrings{"search-api"}, ClientID: "x",
 		IssuedAt: jwt.NewNumericDate(time.Now()), ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Minute)), ID: "j"}
-	if code, _, body := search(t, p.rs.URL, forge(t, jwt.SigningMethodRS256, "unknown-kid", key, c), "apple"); code != 401 || body["error"] != "invalid_token" {
+	if code, _, body := search(t, p.rs.URL, tokentest.Sign(key, "unknown-kid", *c), "apple"); code != 401 || body["error"] != "invalid_token" {
 		t.Fatalf("unknown kid: %d %v", code, body)
 	}
 	// Readiness stays: the keys are cached.

@@ -3,12 +3,11 @@ module github.com/fastsafe/fastsafe/resourceserver
 go 1.26.0
 
 require (
+	github.com/fastsafe/fastsafe/internal v0.0.0
 	github.com/fastsafe/fastsafe/pkg v0.0.0
+	github.com/fastsafe/fastsafe/pkg/ginbearer v0.0.0
 	github.com/gin-gonic/gin v1.12.0
-	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/prometheus/client_golang v1.25.0
-	github.com/prometheus/client_model v0.6.3
-	github.com/prometheus/common v0.73.1
 	github.com/swaggo/files/v2 v2.0.2
 )
 
@@ -26,6 +25,7 @@ require (
 	github.com/go-playground/validator/v10 v10.30.1 // indirect
 	github.com/goccy/go-json v0.10.5 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
@@ -35,6 +35,8 @@ require (
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.3 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
+	github.com/prometheus/client_model v0.6.3 // indirect
+	github.com/prometheus/common v0.73.1 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
@@ -49,4 +51,8 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-replace github.com/fastsafe/fastsafe/pkg => ../pkg
+replace (
+	github.com/fastsafe/fastsafe/internal => ../internal
+	github.com/fastsafe/fastsafe/pkg => ../pkg
+	github.com/fastsafe/fastsafe/pkg/ginbearer => ../pkg/ginbearer
+)

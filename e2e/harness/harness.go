@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // reads the signing key out of the auth server's database
+
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
 // Binaries are the built executables.
@@ -28,16 +31,43 @@ type Binaries struct {
 }
 
 var (
+	inMain    bool // Main runs the tests
 	buildOnce sync.Once
+	buildDir  string // where Build put the binaries; Main removes it
 	built     Binaries
 	buildErr  error
 )
 
+// Main runs the tests of a package that uses the harness, then removes
+// the binaries Build compiled for them, and returns the exit code. Every
+// such package calls it from its TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func Main(m *testing.M) int {
+	inMain = true
+	code := m.Run()
+	if buildDir != "" {
+		if err := os.RemoveAll(buildDir); err != nil {
+			fmt.Fprintf(os.Stderr, "harness: removing the binaries: %v\n", err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	return code
+}
+
 // Build compiles both binaries once per test process, into a temporary
-// directory, from the workspace that contains this package.
+// directory that Main removes when the tests end, from the workspace that
+// contains this package. It fails outside Main, which would leave the
+// binaries behind.
 func Build() (Binaries, error) {
 	buildOnce.Do(func() {
-		root, err := workspaceRoot()
+		if !inMain {
+			buildErr = errors.New("harness: Build outside harness.Main: call it from the package's TestMain, which removes the binaries")
+			return
+		}
+		root, err := Root()
 		if err != nil {
 			buildErr = err
 			return
@@ -47,6 +77,7 @@ func Build() (Binaries, error) {
 			buildErr = err
 			return
 		}
+		buildDir = dir
 		built = Binaries{Auth: filepath.Join(dir, "authserver"), Resource: filepath.Join(dir, "resourceserver")}
 		for out, pkg := range map[string]string{built.Auth: "./authserver", built.Resource: "./resourceserver"} {
 			cmd := exec.Command("go", "build", "-o", out, pkg)
@@ -61,7 +92,9 @@ func Build() (Binaries, error) {
 	return built, buildErr
 }
 
-func workspaceRoot() (string, error) {
+// Root returns the workspace root: the nearest directory above the working
+// directory that holds go.work.
+func Root() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
@@ -91,25 +124,6 @@ func FreeAddr(t testing.TB) string {
 	return addr
 }
 
-// Logs collects a process's output; safe for concurrent use.
-type Logs struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *Logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// String returns everything written so far.
-func (l *Logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Process is one running server.
 type Process struct {
 	t    testing.TB
@@ -117,7 +131,7 @@ type Process struct {
 	bin  string
 	args []string
 	env  []string
-	Logs *Logs
+	Logs *logbuf.Buffer // its standard output and error
 	cmd  *exec.Cmd
 	done chan error
 }
@@ -213,7 +227,7 @@ func StartAuth(t testing.TB, opts AuthOptions) *Auth {
 	for k, v := range opts.Env {
 		env[k] = v
 	}
-	a.Process = &Process{t: t, name: "authserver", bin: bins.Auth, args: []string{"serve"}, env: environ(env), Logs: &Logs{}}
+	a.Process = &Process{t: t, name: "authserver", bin: bins.Auth, args: []string{"serve"}, env: environ(env), Logs: &logbuf.Buffer{}}
 	a.start()
 	t.Cleanup(a.Stop)
 	waitHTTP(t, a.Process, a.URL+"/healthz")
@@ -326,7 +340,7 @@ func StartResource(t testing.TB, auth *Auth, opts ResourceOptions) *Resource {
 	for k, v := range opts.Env {
 		env[k] = v
 	}
-	r.Process = &Process{t: t, name: "resourceserver", bin: bins.Resource, env: environ(env), Logs: &Logs{}}
+	r.Process = &Process{t: t, name: "resourceserver", bin: bins.Resource, env: environ(env), Logs: &logbuf.Buffer{}}
 	r.start()
 	t.Cleanup(r.Stop)
 	waitHTTP(t, r.Process, r.URL+"/readyz")

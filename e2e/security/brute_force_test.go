@@ -19,11 +19,16 @@ type account struct {
 	client, secret string
 }
 
-func (s *suite) newAccount(t *testing.T, a *harness.Auth, user string) account {
+// newAccount adds user with the scope search, or with scopes if any, and
+// a client for it allowed the password grant and the scope search.
+func (s *suite) newAccount(t *testing.T, a *harness.Auth, user string, scopes ...string) account {
 	t.Helper()
 	ac := account{user: user, password: "pw " + rand.Text(), client: "c-" + rand.Text()[:12]}
 	s.secret(ac.password)
-	cli(t, a, ac.password+"\n", "users", "add", user, "--scopes", "search")
+	if len(scopes) == 0 {
+		scopes = []string{"search"}
+	}
+	cli(t, a, ac.password+"\n", "users", "add", user, "--scopes", strings.Join(scopes, ","))
 	ac.secret = s.addClient(t, a, ac.client, "--grants", "password", "--scopes", "search", "--audience", "search-api")
 	return ac
 }

@@ -365,6 +365,7 @@ func TestSecurity(t *testing.T) {
 			t.Run("hostile tokens", s.hostileTokens)
 			t.Run("bit flips", s.bitFlips)
 			t.Run("refresh and revocation", s.refreshAndRevocation)
+			t.Run("refused grants", s.refusedGrants)
 			t.Run("security headers", s.securityHeaders)
 		})
 	})

@@ -9,7 +9,8 @@ import (
 
 	"github.com/fastsafe/fastsafe/pkg/bearer"
 	"github.com/fastsafe/fastsafe/pkg/claims"
-	"github.com/fastsafe/fastsafe/pkg/internal/tokentest"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
+	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
 // cachingVerifier is a TokenVerifier with a cache that can be bypassed; it
@@ -94,9 +95,14 @@ func TestNoCacheBypassesTheCache(t *testing.T) {
 func BenchmarkAuthenticate(b *testing.B) {
 	now := time.Now()
 	clock := func() time.Time { return now }
-	iss := tokentest.New(b)
-	v, cached := iss.Verifier(b, clock, 1000)
-	tok := iss.Sign(b, iss.Claims("bench", "search", now))
+	iss := tokentest.NewIssuer()
+	b.Cleanup(iss.Close)
+	v := iss.Verifier("search-api", clock)
+	cached, err := verify.NewCached(v, verify.CachedOptions{Size: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := iss.Sign(iss.Claims("search-api", "search", now))
 	next := bearer.RequireScopes(bearer.Options{}, "search")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	for _, bc := range []struct {
 		name string

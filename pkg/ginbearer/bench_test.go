@@ -10,7 +10,8 @@ import (
 
 	"github.com/fastsafe/fastsafe/pkg/bearer"
 	"github.com/fastsafe/fastsafe/pkg/ginbearer"
-	"github.com/fastsafe/fastsafe/pkg/internal/tokentest"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
+	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
 // BenchmarkGin measures a Gin route behind Authenticate and RequireScopes
@@ -20,9 +21,14 @@ func BenchmarkGin(b *testing.B) {
 	gin.SetMode(gin.ReleaseMode)
 	now := time.Now()
 	clock := func() time.Time { return now }
-	iss := tokentest.New(b)
-	v, cached := iss.Verifier(b, clock, 1000)
-	tok := iss.Sign(b, iss.Claims("bench", "search", now))
+	iss := tokentest.NewIssuer()
+	b.Cleanup(iss.Close)
+	v := iss.Verifier("search-api", clock)
+	cached, err := verify.NewCached(v, verify.CachedOptions{Size: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := iss.Sign(iss.Claims("search-api", "search", now))
 	ok := func(c *gin.Context) { c.Status(http.StatusNoContent) }
 	for _, bc := range []struct {
 		name string

@@ -20,6 +20,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/pkg/claims"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
@@ -99,14 +100,12 @@ func (c *countingKeys) Key(ctx context.Context, kid string) (jwks.PublicKey, err
 
 // signer signs tokens of the test issuer with one key.
 type signer struct {
-	kid    string
-	method jwt.SigningMethod
-	key    crypto.Signer
+	kid string
+	key crypto.Signer
 }
 
-func (s signer) sign(t testing.TB, jti string, exp time.Time) string {
-	t.Helper()
-	tok := jwt.NewWithClaims(s.method, &claims.AccessToken{
+func (s signer) sign(jti string, exp time.Time) string {
+	return tokentest.Sign(s.key, s.kid, claims.AccessToken{
 		Issuer:    cacheIssuer,
 		Subject:   "alice",
 		Audience:  jwt.ClaimStrings{cacheAudience},
@@ -116,13 +115,6 @@ func (s signer) sign(t testing.TB, jti string, exp time.Time) string {
 		ClientID:  "web",
 		Scope:     "search",
 	})
-	tok.Header["typ"] = claims.TokenType
-	tok.Header["kid"] = s.kid
-	out, err := tok.SignedString(s.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func edSigner(t testing.TB, ks *keySet, kid string) signer {
@@ -132,7 +124,7 @@ func edSigner(t testing.TB, ks *keySet, kid string) signer {
 		t.Fatal(err)
 	}
 	ks.add(t, kid, "EdDSA", pub)
-	return signer{kid: kid, method: jwt.SigningMethodEdDSA, key: priv}
+	return signer{kid: kid, key: priv}
 }
 
 // cacheFixture is a Cached over a real jwks.Remote.
@@ -206,7 +198,7 @@ func TestCachedHitsUntilExp(t *testing.T) {
 		{"past exp, within the leeway", 5*time.Minute + 10*time.Second, true},
 	}
 	f := newCacheFixture(t, 100)
-	tok := f.signer.sign(t, "jti-1", exp)
+	tok := f.signer.sign("jti-1", exp)
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			f.clock.Set(t0.Add(st.at))
@@ -226,7 +218,7 @@ func TestCachedHitsUntilExp(t *testing.T) {
 func TestCachedTokenAcceptedOnlyByLeewayIsNotCached(t *testing.T) {
 	f := newCacheFixture(t, 100)
 	f.clock.Set(t0.Add(time.Hour))
-	tok := f.signer.sign(t, "late", t0.Add(time.Hour-time.Second)) // exp a second ago
+	tok := f.signer.sign("late", t0.Add(time.Hour-time.Second)) // exp a second ago
 	for i := range 3 {
 		if !f.verified(t, tok) {
 			t.Fatalf("presentation %d served from the cache", i+1)
@@ -242,7 +234,7 @@ func TestCachedForgetsTokensOfARemovedKey(t *testing.T) {
 	other := edSigner(t, f.keys, "k2")
 	f.refresh(t)
 	exp := t0.Add(time.Hour)
-	tok1, tok2 := f.signer.sign(t, "one", exp), other.sign(t, "two", exp)
+	tok1, tok2 := f.signer.sign("one", exp), other.sign("two", exp)
 	for _, tok := range []string{tok1, tok2, tok1, tok2} {
 		f.verified(t, tok)
 	}
@@ -278,7 +270,7 @@ func TestCachedForgetsTokensOfARemovedKey(t *testing.T) {
 		if _, err := f.cache.Verify(context.Background(), tok1); !errors.Is(err, verify.ErrSignature) {
 			t.Errorf("token of the replaced key: err = %v, want ErrSignature", err)
 		}
-		if !f.verified(t, replaced.sign(t, "new", exp)) {
+		if !f.verified(t, replaced.sign("new", exp)) {
 			t.Error("a new token came from the cache")
 		}
 	})
@@ -287,7 +279,7 @@ func TestCachedForgetsTokensOfARemovedKey(t *testing.T) {
 func TestCachedRefusalsAreNotCached(t *testing.T) {
 	f := newCacheFixture(t, 100)
 	stranger := edSigner(t, newKeySet(t), "k1") // same kid, unknown key
-	forged := stranger.sign(t, "forged", t0.Add(time.Hour))
+	forged := stranger.sign("forged", t0.Add(time.Hour))
 	for range 3 {
 		before := f.remote.calls.Load()
 		if _, err := f.cache.Verify(context.Background(), forged); !errors.Is(err, verify.ErrSignature) {
@@ -311,7 +303,7 @@ func TestCachedRefusalsAreNotCached(t *testing.T) {
 
 func TestCachedVerifyUncached(t *testing.T) {
 	f := newCacheFixture(t, 100)
-	tok := f.signer.sign(t, "live", t0.Add(time.Hour))
+	tok := f.signer.sign("live", t0.Add(time.Hour))
 	f.verified(t, tok)
 	for range 2 {
 		before := f.remote.calls.Load()
@@ -336,12 +328,12 @@ func TestCachedIsBounded(t *testing.T) {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
 			f := newCacheFixture(t, size)
 			exp := t0.Add(time.Hour)
-			hot := f.signer.sign(t, "hot", exp)
+			hot := f.signer.sign("hot", exp)
 			f.verified(t, hot)
 			// A flood of distinct valid tokens, each presented once, the
 			// hot token presented between them.
 			for i := range 2*size + 50 {
-				f.verified(t, f.signer.sign(t, fmt.Sprint("flood-", i), exp))
+				f.verified(t, f.signer.sign(fmt.Sprint("flood-", i), exp))
 				if n := f.cache.Len(); n > size {
 					t.Fatalf("Len = %d after %d tokens, over the size %d", n, i+1, size)
 				}
@@ -358,17 +350,17 @@ func TestCachedIsBounded(t *testing.T) {
 
 func TestCachedEvictsUnusableEntriesFirst(t *testing.T) {
 	f := newCacheFixture(t, 64) // one shard of 64 entries
-	long := f.signer.sign(t, "long", t0.Add(time.Hour))
+	long := f.signer.sign("long", t0.Add(time.Hour))
 	f.verified(t, long) // the first slot, under the clock hand
 	f.verified(t, long) // and hit
 	for i := range 63 {
-		f.verified(t, f.signer.sign(t, fmt.Sprint("short-", i), t0.Add(time.Minute)))
+		f.verified(t, f.signer.sign(fmt.Sprint("short-", i), t0.Add(time.Minute)))
 	}
 	f.clock.Add(2 * time.Minute) // every entry but the first has expired
 	// The hand starts on the live entry. Plain CLOCK would give it a
 	// second chance, then give one to every expired entry, and come back
 	// to evict it; expired entries go first.
-	f.verified(t, f.signer.sign(t, "new", t0.Add(time.Hour)))
+	f.verified(t, f.signer.sign("new", t0.Add(time.Hour)))
 	if f.verified(t, long) {
 		t.Error("a live entry was evicted while expired ones remained")
 	}
@@ -379,7 +371,7 @@ func TestCachedConcurrent(t *testing.T) {
 	exp := t0.Add(time.Hour)
 	toks := make([]string, 200)
 	for i := range toks {
-		toks[i] = f.signer.sign(t, fmt.Sprint("c-", i), exp)
+		toks[i] = f.signer.sign(fmt.Sprint("c-", i), exp)
 	}
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -422,7 +414,7 @@ func TestCachedHitDoesNotAllocate(t *testing.T) {
 		t.Skip("the race detector allocates")
 	}
 	f := newCacheFixture(t, 100)
-	tok := f.signer.sign(t, "alloc", t0.Add(time.Hour))
+	tok := f.signer.sign("alloc", t0.Add(time.Hour))
 	f.verified(t, tok)
 	ctx := context.Background()
 	allocs := testing.AllocsPerRun(100, func() {
@@ -484,7 +476,7 @@ func BenchmarkCachedVerify(b *testing.B) {
 		b.Fatal(err)
 	}
 	ks.add(b, "rsa", "RS256", &priv.PublicKey)
-	s := signer{kid: "rsa", method: jwt.SigningMethodRS256, key: priv}
+	s := signer{kid: "rsa", key: priv}
 	r, err := jwks.NewRemote(jwks.RemoteOptions{URL: ks.srv.URL})
 	if err != nil {
 		b.Fatal(err)
@@ -501,7 +493,7 @@ func BenchmarkCachedVerify(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok := s.sign(b, "bench", t0.Add(time.Hour))
+	tok := s.sign("bench", t0.Add(time.Hour))
 	ctx := context.Background()
 	b.Run("uncached", func(b *testing.B) {
 		b.ReportAllocs()

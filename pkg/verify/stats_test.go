@@ -10,8 +10,8 @@ import (
 
 func TestCachedStats(t *testing.T) {
 	f := newCacheFixture(t, 100)
-	a := f.signer.sign(t, "a", t0.Add(5*time.Minute))
-	b := f.signer.sign(t, "b", t0.Add(5*time.Minute))
+	a := f.signer.sign("a", t0.Add(5*time.Minute))
+	b := f.signer.sign("b", t0.Add(5*time.Minute))
 	steps := []struct {
 		token string
 		want  verify.CacheStats

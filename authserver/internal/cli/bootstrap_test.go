@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
 // serveOnce runs serve with env until it is healthy, stops it, and returns
@@ -25,7 +27,7 @@ func serveOnce(t *testing.T, env map[string]string) string {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Main(ctx, []string{"serve", "--addr", addr, "--shutdown-drain", "0s"}, strings.NewReader(""), &stdout, &stderr, getenv)

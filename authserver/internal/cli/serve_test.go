@@ -7,29 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's logger and the test
-// to use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestServe runs the default command until healthcheck reports it healthy,
 // then cancels it and expects a clean exit.
@@ -47,7 +29,7 @@ func TestServe(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		// No command: the first argument is a flag, so this serves.

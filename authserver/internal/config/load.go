@@ -4,7 +4,7 @@ import (
 	"flag"
 	"time"
 
-	"github.com/fastsafe/fastsafe/pkg/settings"
+	"github.com/fastsafe/fastsafe/internal/settings"
 )
 
 // Defaults returns the settings used when neither a flag nor an environment

@@ -4,7 +4,7 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/fastsafe/fastsafe/pkg/logconfig"
+	"github.com/fastsafe/fastsafe/internal/logconfig"
 )
 
 // Logger returns a logger writing to w in c.LogFormat at c.LogLevel, with

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
-	"github.com/fastsafe/fastsafe/pkg/logconfig"
-	"github.com/fastsafe/fastsafe/pkg/settings"
+	"github.com/fastsafe/fastsafe/internal/logconfig"
+	"github.com/fastsafe/fastsafe/internal/settings"
 )
 
 // Bounds of BcryptCost, those of golang.org/x/crypto/bcrypt.

@@ -8,22 +8,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/fastsafe/fastsafe/authserver/internal/token"
-	"github.com/fastsafe/fastsafe/authserver/internal/tokenstate"
 )
 
 // OtherRoute is the route label of requests that match no route.
 const OtherRoute = "other"
 
-var (
-	_ token.Observer           = (*Metrics)(nil)
-	_ tokenstate.ErrorObserver = (*Metrics)(nil)
-)
-
 // Metrics are the authorization server's metrics, registered on one
 // registry. Its methods are safe for concurrent use; a nil *Metrics
-// records nothing.
+// records nothing. It is the token.Observer of the token endpoint and the
+// tokenstate.ErrorObserver of introspection and revocation: package server
+// passes it as both, which the compiler checks there, so that this package
+// does not depend on the handlers it observes.
 type Metrics struct {
 	reg           *prometheus.Registry
 	now           func() time.Time

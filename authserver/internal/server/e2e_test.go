@@ -24,6 +24,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 )
@@ -132,7 +133,7 @@ func (e *env) serve(st store.Store) {
 	cfg.ShutdownDrain = 0 // no load balancer to wait for
 	e.cfg = cfg
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	s, err := server.New(ctx, cfg, st, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), e.clock.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -158,24 +159,6 @@ func (e *env) serve(st store.Store) {
 			}
 		}
 	})
-}
-
-// syncBuffer is a log sink safe for the server's concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func (e *env) oauthConfig(id, sec string, scopes ...string) *oauth2.Config {

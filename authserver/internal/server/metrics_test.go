@@ -14,13 +14,11 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
+	"github.com/fastsafe/fastsafe/internal/promtext"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
 )
 
@@ -29,7 +27,7 @@ import (
 type metricsEnv struct {
 	t    *testing.T
 	url  string
-	logs *syncBuffer
+	logs *logbuf.Buffer
 	srv  *server.Server
 }
 
@@ -47,7 +45,7 @@ func startMetrics(t *testing.T, modify func(*config.Config)) *metricsEnv {
 	if modify != nil {
 		modify(&cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	s, err := server.New(context.Background(), cfg, st, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -90,49 +88,13 @@ func (e *metricsEnv) send(method, path string, form url.Values, basicID, basicSe
 }
 
 // scrape reads /metrics: the raw text and the parsed families.
-func scrape(t *testing.T, h http.Handler) (string, map[string]*dto.MetricFamily) {
+func scrape(t *testing.T, h http.Handler) (string, promtext.Families) {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
-	}
-	text := rec.Body.String()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(strings.NewReader(text))
+	text, fams, err := promtext.Scrape(h, "/metrics")
 	if err != nil {
-		t.Fatalf("parsing /metrics: %v", err)
+		t.Fatal(err)
 	}
 	return text, fams
-}
-
-// value is the value of the series of family name with exactly labels
-// (counter or gauge value, histogram sample count), or 0 if absent.
-func value(fams map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
-	f := fams[name]
-	if f == nil {
-		return 0
-	}
-next:
-	for _, m := range f.GetMetric() {
-		if len(m.GetLabel()) != len(labels) {
-			continue
-		}
-		for _, l := range m.GetLabel() {
-			if v, ok := labels[l.GetName()]; !ok || v != l.GetValue() {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.Counter.GetValue()
-		case m.Gauge != nil:
-			return m.Gauge.GetValue()
-		case m.Histogram != nil:
-			return float64(m.Histogram.GetSampleCount())
-		}
-	}
-	return 0
 }
 
 type series struct {
@@ -207,16 +169,16 @@ func TestMetricsMove(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+labelString(tt.labels), func(t *testing.T) {
-			b, a := value(before, tt.name, tt.labels), value(after, tt.name, tt.labels)
+			b, a := before.Value(tt.name, tt.labels), after.Value(tt.name, tt.labels)
 			if a-b < tt.atLeast {
 				t.Errorf("went from %v to %v, want an increase of at least %v", b, a, tt.atLeast)
 			}
 		})
 	}
-	if v := value(after, "fastsafe_auth_signing_keys", map[string]string{"state": "active"}); v != 1 {
+	if v := after.Value("fastsafe_auth_signing_keys", map[string]string{"state": "active"}); v != 1 {
 		t.Errorf("active signing keys = %v, want 1", v)
 	}
-	if v := value(after, "fastsafe_auth_signing_key_next_activation_timestamp_seconds", nil); v != 0 {
+	if v := after.Value("fastsafe_auth_signing_key_next_activation_timestamp_seconds", nil); v != 0 {
 		t.Errorf("next activation = %v, want 0 with no next key", v)
 	}
 	for _, name := range []string{"fastsafe_auth_signing_key_active_age_seconds", "go_goroutines", "process_cpu_seconds_total"} {
@@ -278,13 +240,9 @@ func TestRequestID(t *testing.T) {
 			case !tt.wantSame && id == tt.incoming:
 				t.Fatalf("response id %q kept an invalid or absent id", id)
 			}
-			var msgs []string
-			for line := range strings.SplitSeq(e.logs.String(), "\n") {
-				var m map[string]any
-				if json.Unmarshal([]byte(line), &m) != nil || m["request_id"] != id {
-					continue
-				}
-				msgs = append(msgs, m["msg"].(string))
+			msgs, err := e.logs.Messages("request_id", id)
+			if err != nil {
+				t.Fatal(err)
 			}
 			if strings.Join(msgs, "|") != "locked out after repeated authentication failures|request" {
 				t.Errorf("lines with request_id %q: %q", id, msgs)
@@ -300,10 +258,10 @@ func TestMetricsOnSeparateAddress(t *testing.T) {
 	}
 	e.send("GET", "/healthz", nil, "", "", "")
 	_, fams := scrape(t, e.srv.MetricsHandler())
-	if v := value(fams, "fastsafe_auth_http_requests_total", map[string]string{"route": "other", "method": "GET", "code": "404"}); v != 1 {
+	if v := fams.Value("fastsafe_auth_http_requests_total", map[string]string{"route": "other", "method": "GET", "code": "404"}); v != 1 {
 		t.Errorf("404 requests = %v, want 1", v)
 	}
-	if v := value(fams, "fastsafe_auth_http_requests_total", map[string]string{"route": "/healthz", "method": "GET", "code": "200"}); v != 1 {
+	if v := fams.Value("fastsafe_auth_http_requests_total", map[string]string{"route": "/healthz", "method": "GET", "code": "200"}); v != 1 {
 		t.Errorf("healthz requests = %v, want 1", v)
 	}
 }
@@ -319,7 +277,7 @@ func TestServeMetricsOnSeparateListener(t *testing.T) {
 	cfg.MetricsAddr = "127.0.0.1:0"
 	cfg.SigningAlg = "ES256"
 	cfg.ShutdownDrain = 0
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	s, err := server.New(context.Background(), cfg, st, slog.New(slog.NewJSONHandler(logs, nil)), clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -356,15 +314,10 @@ func TestServeMetricsOnSeparateListener(t *testing.T) {
 	if code, _ := get("http://" + ln.Addr().String() + "/metrics"); code != 404 {
 		t.Errorf("/metrics on the main listener: %d, want 404", code)
 	}
-	var addr string
-	for line := range strings.SplitSeq(logs.String(), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "metrics listening" {
-			addr, _ = m["addr"].(string)
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no metrics listener logged:\n%s", logs.String())
+	listening, err := logs.Last("metrics listening")
+	addr, _ := listening["addr"].(string)
+	if err != nil || addr == "" {
+		t.Fatalf("no metrics listener logged: %v\n%s", err, logs.String())
 	}
 	code, body := get("http://" + addr + "/metrics")
 	if code != 200 || !strings.Contains(body, `fastsafe_auth_http_requests_total{code="200",method="GET",route="/healthz"} 1`) {

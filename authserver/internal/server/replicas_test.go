@@ -27,6 +27,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres/pgtest"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 )
@@ -81,7 +82,7 @@ func seedReplicas(t *testing.T, st store.Store) {
 // that its log holds no secret.
 func startReplica(t *testing.T, name, dsn string) *replica {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("replica", name)
 	st, err := postgres.Open(context.Background(), dsn, postgres.WithLogger(logger))
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 )
 
@@ -50,7 +51,7 @@ func TestScheduledRotationInServer(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	s, err := server.New(ctx, cfg, st, slog.New(slog.NewJSONHandler(logs, nil)), clk.Now,
 		server.WithKeyRotationCheckInterval(10*time.Millisecond))
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
 // gatedStore holds every GetClient call until release is closed, reporting
@@ -65,7 +66,7 @@ func TestShutdownDrainsAcceptedRequests(t *testing.T) {
 	// the machine.
 	cfg.ShutdownDrain = 3 * time.Second
 	cfg.ShutdownTimeout = patience // the test decides when the requests end
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	s, err := server.New(ctx, cfg, gate, slog.New(slog.NewJSONHandler(logs, nil)), time.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/pkg/claims"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
 )
 
 const (
@@ -106,19 +107,12 @@ func (webAuth) Authenticate(context.Context, *http.Request, url.Values, bool) (s
 
 var _ ClientAuthenticator = webAuth{}
 
-func accessToken(t *testing.T, key ed25519.PrivateKey) string {
-	t.Helper()
-	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, &claims.AccessToken{
+func accessToken(key ed25519.PrivateKey) string {
+	return tokentest.Sign(key, "test", claims.AccessToken{
 		Issuer: issuer, Subject: "bob", Audience: jwt.ClaimStrings{"api"},
 		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)),
 		ID: "jti-1", ClientID: "web", SessionID: "fam",
 	})
-	tok.Header["typ"] = "at+jwt"
-	s, err := tok.SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func post(h http.Handler, form url.Values) *httptest.ResponseRecorder {
@@ -137,7 +131,7 @@ func TestRevocationNeverAFalseSuccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	access := accessToken(t, key)
+	access := accessToken(key)
 	tests := []struct {
 		name        string
 		token, hint string
@@ -199,7 +193,7 @@ func TestIntrospectionUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	access := accessToken(t, key)
+	access := accessToken(key)
 	for _, broken := range []string{"", "AccessTokenRevoked", "GetRefreshFamily"} {
 		t.Run("broken "+broken, func(t *testing.T) {
 			st := &fakeStore{broken: map[string]bool{broken: true}}

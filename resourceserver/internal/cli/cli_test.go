@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 )
 
@@ -133,21 +133,31 @@ func TestServe(t *testing.T) {
 	}
 }
 
-func testServe(t *testing.T, tokenCacheSize int) {
-	auth := authtest.New(t)
+// serveConfig returns a valid configuration, changed by change, of a
+// server listening on ln at base and trusting auth, a stand-in
+// authorization server.
+func serveConfig(t *testing.T, change func(*config.Config)) (cfg config.Config, ln net.Listener, base string, auth *tokentest.Issuer) {
+	t.Helper()
+	auth = tokentest.NewIssuer()
+	t.Cleanup(auth.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + ln.Addr().String()
-	cfg := config.Defaults()
+	base = "http://" + ln.Addr().String()
+	cfg = config.Defaults()
 	cfg.Addr = ln.Addr().String()
-	cfg.Issuer = auth.Issuer
+	cfg.Issuer = auth.URL
 	cfg.PublicURL = base
-	cfg.TokenCacheSize = tokenCacheSize
+	change(&cfg)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	return cfg, ln, base, auth
+}
+
+func testServe(t *testing.T, tokenCacheSize int) {
+	cfg, ln, base, auth := serveConfig(t, func(c *config.Config) { c.TokenCacheSize = tokenCacheSize })
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -174,7 +184,7 @@ func testServe(t *testing.T, tokenCacheSize int) {
 		}
 	}
 
-	token := auth.Token(t, auth.Claims(cfg.Audience, "search", time.Now()))
+	token := auth.Sign(auth.Claims(cfg.Audience, "search", time.Now()))
 	for range 2 { // the second time from the cache, if there is one
 		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/search?query=apple", nil)
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -2,58 +2,25 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestServeMetricsAddr runs the server with /metrics on an address of its
 // own: the main address does not serve it, the metrics address does, with
 // the token cache and key set metrics.
 func TestServeMetricsAddr(t *testing.T) {
-	auth := authtest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	cfg := config.Defaults()
-	cfg.Addr = ln.Addr().String()
-	cfg.MetricsAddr = "127.0.0.1:0"
-	cfg.Issuer = auth.Issuer
-	cfg.PublicURL = base
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg, ln, base, auth := serveConfig(t, func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" })
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, ln, slog.New(slog.NewJSONHandler(logs, nil)), time.Now) }()
 	defer func() {
@@ -87,7 +54,7 @@ func TestServeMetricsAddr(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	token := auth.Token(t, auth.Claims(cfg.Audience, "search", time.Now()))
+	token := auth.Sign(auth.Claims(cfg.Audience, "search", time.Now()))
 	for range 2 {
 		if code, body := get(base+"/search?query=apple", http.Header{"Authorization": {"Bearer " + token}}); code != 200 {
 			t.Fatalf("search: %d %s", code, body)
@@ -96,15 +63,10 @@ func TestServeMetricsAddr(t *testing.T) {
 	if code, _ := get(base+"/metrics", nil); code != http.StatusNotFound {
 		t.Errorf("/metrics on the main address: %d, want 404", code)
 	}
-	var addr string
-	for line := range strings.SplitSeq(logs.String(), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "metrics listening" {
-			addr, _ = m["addr"].(string)
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no metrics listener logged:\n%s", logs.String())
+	listening, err := logs.Last("metrics listening")
+	addr, _ := listening["addr"].(string)
+	if err != nil || addr == "" {
+		t.Fatalf("no metrics listener logged: %v\n%s", err, logs.String())
 	}
 	code, body := get("http://"+addr+"/metrics", nil)
 	if code != 200 {

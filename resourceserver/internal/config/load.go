@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/fastsafe/fastsafe/pkg/settings"
+	"github.com/fastsafe/fastsafe/internal/settings"
 )
 
 // EnvPrefix starts the name of every environment variable of a setting.

@@ -4,7 +4,7 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/fastsafe/fastsafe/pkg/logconfig"
+	"github.com/fastsafe/fastsafe/internal/logconfig"
 )
 
 // Logger returns the resource server's logger: records written to w as

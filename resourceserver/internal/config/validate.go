@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fastsafe/fastsafe/pkg/logconfig"
-	"github.com/fastsafe/fastsafe/pkg/settings"
+	"github.com/fastsafe/fastsafe/internal/logconfig"
+	"github.com/fastsafe/fastsafe/internal/settings"
 )
 
 // Validate reports every problem of c at once, one error per problem joined

@@ -11,15 +11,16 @@ import (
 
 	"github.com/fastsafe/fastsafe/pkg/bearer"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/pkg/verify"
-	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
 )
 
 // BenchmarkRoutes measures the public / and the protected /search through
 // the whole Gin engine (request log included, to a discarding text
 // handler), with the token cache and without.
 func BenchmarkRoutes(b *testing.B) {
-	auth := authtest.New(b)
+	auth := tokentest.NewIssuer()
+	b.Cleanup(auth.Close)
 	keys, err := jwks.NewRemote(jwks.RemoteOptions{URL: auth.JWKSURL()})
 	if err != nil {
 		b.Fatal(err)
@@ -28,7 +29,7 @@ func BenchmarkRoutes(b *testing.B) {
 		b.Fatal(err)
 	}
 	clock := func() time.Time { return now }
-	v, err := verify.New(keys, verify.Options{Issuer: auth.Issuer, Audience: audience, Now: clock})
+	v, err := verify.New(keys, verify.Options{Issuer: auth.URL, Audience: audience, Now: clock})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func BenchmarkRoutes(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	token := auth.Token(b, auth.Claims(audience, ScopeSearch, now))
+	token := auth.Sign(auth.Claims(audience, ScopeSearch, now))
 	for _, bc := range []struct {
 		name, target string
 		v            bearer.TokenVerifier
@@ -47,8 +48,8 @@ func BenchmarkRoutes(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			h, err := New(Options{
-				Verifier: bc.v, Keys: keys, Issuer: auth.Issuer, Audience: audience,
-				PublicURL: publicURL, TokenURL: auth.Issuer + "/token", DocsClientID: "docs",
+				Verifier: bc.v, Keys: keys, Issuer: auth.URL, Audience: audience,
+				PublicURL: publicURL, TokenURL: auth.URL + "/token", DocsClientID: "docs",
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock,
 			})
 			if err != nil {

@@ -8,14 +8,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
+	"github.com/fastsafe/fastsafe/internal/promtext"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/pkg/verify"
-	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/metrics"
 )
 
@@ -41,55 +39,24 @@ func withMetrics(t *testing.T, elsewhere bool) func(*Options) {
 	}
 }
 
-func (f *fixture) scrape(t *testing.T) (string, map[string]*dto.MetricFamily) {
+func (f *fixture) scrape(t *testing.T) (string, promtext.Families) {
 	t.Helper()
-	rec := f.do(t, "GET", MetricsPath, nil)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
-	}
-	text := rec.Body.String()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(strings.NewReader(text))
+	text, fams, err := promtext.Scrape(f.handler, MetricsPath)
 	if err != nil {
-		t.Fatalf("parsing /metrics: %v", err)
+		t.Fatal(err)
 	}
 	return text, fams
-}
-
-// value is the value of the series of family name with exactly labels
-// (counter or gauge value, histogram sample count), or 0 if absent.
-func value(fams map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
-next:
-	for _, m := range fams[name].GetMetric() {
-		if len(m.GetLabel()) != len(labels) {
-			continue
-		}
-		for _, l := range m.GetLabel() {
-			if v, ok := labels[l.GetName()]; !ok || v != l.GetValue() {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.Counter.GetValue()
-		case m.Gauge != nil:
-			return m.Gauge.GetValue()
-		case m.Histogram != nil:
-			return float64(m.Histogram.GetSampleCount())
-		}
-	}
-	return 0
 }
 
 func TestMetricsMove(t *testing.T) {
 	f := newFixture(t, true, withMetrics(t, false))
 	_, before := f.scrape(t)
 
-	good := f.auth.Token(t, f.auth.Claims(audience, "search", now))
-	noScope := f.auth.Token(t, f.auth.Claims(audience, "profile", now))
-	expired := f.auth.Token(t, f.auth.Claims(audience, "search", now.Add(-time.Hour)))
-	otherAud := f.auth.Token(t, f.auth.Claims("other-api", "search", now))
-	unknownKey := authtest.Sign(t, authtest.NewKey(t), "unknown-kid", f.auth.Claims(audience, "search", now))
+	good := f.auth.Sign(f.auth.Claims(audience, "search", now))
+	noScope := f.auth.Sign(f.auth.Claims(audience, "profile", now))
+	expired := f.auth.Sign(f.auth.Claims(audience, "search", now.Add(-time.Hour)))
+	otherAud := f.auth.Sign(f.auth.Claims("other-api", "search", now))
+	unknownKey := tokentest.Sign(tokentest.NewKey(), "unknown-kid", f.auth.Claims(audience, "search", now))
 	dot := strings.LastIndex(good, ".")
 	sig := []byte(good[dot+1:])
 	if sig[5] == 'A' {
@@ -147,18 +114,18 @@ func TestMetricsMove(t *testing.T) {
 	for _, tt := range tests {
 		b, _ := json.Marshal(tt.labels)
 		t.Run(tt.name+string(b), func(t *testing.T) {
-			if d := value(after, tt.name, tt.labels) - value(before, tt.name, tt.labels); d != tt.delta {
+			if d := after.Value(tt.name, tt.labels) - before.Value(tt.name, tt.labels); d != tt.delta {
 				t.Errorf("moved by %v, want %v", d, tt.delta)
 			}
 		})
 	}
-	if v := value(after, "fastsafe_rs_jwks_fetches_total", map[string]string{"result": "ok"}); v < 1 {
+	if v := after.Value("fastsafe_rs_jwks_fetches_total", map[string]string{"result": "ok"}); v < 1 {
 		t.Errorf("successful key set fetches = %v, want at least 1", v)
 	}
-	if v := value(after, "fastsafe_rs_jwks_keys", nil); v != 1 {
+	if v := after.Value("fastsafe_rs_jwks_keys", nil); v != 1 {
 		t.Errorf("keys = %v, want 1", v)
 	}
-	if v := value(after, "fastsafe_rs_jwks_last_success_timestamp_seconds", nil); v <= 0 {
+	if v := after.Value("fastsafe_rs_jwks_last_success_timestamp_seconds", nil); v <= 0 {
 		t.Errorf("last success = %v, want a time", v)
 	}
 	for _, name := range []string{"fastsafe_rs_jwks_fetches_total", "go_goroutines", "process_cpu_seconds_total"} {
@@ -184,7 +151,7 @@ func TestMetricsElsewhere(t *testing.T) {
 
 func TestRequestID(t *testing.T) {
 	f := newFixture(t, true, withMetrics(t, false))
-	expired := f.auth.Token(t, f.auth.Claims(audience, "search", now.Add(-time.Hour)))
+	expired := f.auth.Sign(f.auth.Claims(audience, "search", now.Add(-time.Hour)))
 	tests := []struct {
 		name     string
 		incoming string
@@ -212,13 +179,9 @@ func TestRequestID(t *testing.T) {
 				t.Fatalf("response id %q kept an invalid or absent id", id)
 			}
 			// The refusal and the request line both carry the id.
-			var msgs []string
-			for line := range strings.SplitSeq(f.logs.String(), "\n") {
-				var m map[string]any
-				if json.Unmarshal([]byte(line), &m) != nil || m["request_id"] != id {
-					continue
-				}
-				msgs = append(msgs, m["msg"].(string))
+			msgs, err := f.logs.Messages("request_id", id)
+			if err != nil {
+				t.Fatal(err)
 			}
 			if strings.Join(msgs, "|") != "bearer authentication refused|request" {
 				t.Errorf("lines with request_id %q: %q", id, msgs)

@@ -15,15 +15,15 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/fastsafe/fastsafe/pkg/jwks"
-	"github.com/fastsafe/fastsafe/pkg/verify"
 	"github.com/gin-gonic/gin"
 
-	"github.com/fastsafe/fastsafe/resourceserver/internal/authtest"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
+	"github.com/fastsafe/fastsafe/pkg/jwks"
+	"github.com/fastsafe/fastsafe/pkg/tokentest"
+	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -37,29 +37,11 @@ const (
 	publicURL = "http://localhost:8000"
 )
 
-// syncBuffer collects log output written from any goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type fixture struct {
-	auth    *authtest.Server
+	auth    *tokentest.Issuer
 	keys    *jwks.Remote
 	handler *gin.Engine
-	logs    *syncBuffer
+	logs    *logbuf.Buffer
 }
 
 // newFixture builds the server on a real key set fetched from a stand-in
@@ -67,7 +49,8 @@ type fixture struct {
 // unless load is true.
 func newFixture(t *testing.T, load bool, change ...func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{auth: authtest.New(t), logs: &syncBuffer{}}
+	f := &fixture{auth: tokentest.NewIssuer(), logs: &logbuf.Buffer{}}
+	t.Cleanup(f.auth.Close)
 	logger := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var err error
 	f.keys, err = jwks.NewRemote(jwks.RemoteOptions{URL: f.auth.JWKSURL(), Logger: logger})
@@ -80,7 +63,7 @@ func newFixture(t *testing.T, load bool, change ...func(*Options)) *fixture {
 		}
 	}
 	v, err := verify.New(f.keys, verify.Options{
-		Issuer: f.auth.Issuer, Audience: audience, Now: func() time.Time { return now },
+		Issuer: f.auth.URL, Audience: audience, Now: func() time.Time { return now },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +71,7 @@ func newFixture(t *testing.T, load bool, change ...func(*Options)) *fixture {
 	o := Options{
 		Verifier:     v,
 		Keys:         f.keys,
-		Issuer:       f.auth.Issuer,
+		Issuer:       f.auth.URL,
 		Audience:     audience,
 		PublicURL:    publicURL,
 		TokenURL:     "http://localhost:9096/token",
@@ -149,8 +132,8 @@ func TestRoutes(t *testing.T) {
 	otherIssuer := f.auth.Claims(audience, "search", now)
 	otherIssuer.Issuer = "http://evil.example"
 
-	token := f.auth.Token(t, search)
-	strangerKey := authtest.NewKey(t)
+	token := f.auth.Sign(search)
+	strangerKey := tokentest.NewKey()
 
 	tests := []struct {
 		name      string
@@ -177,26 +160,26 @@ func TestRoutes(t *testing.T) {
 			body:      `{"message":"\u003cscript\u003e\"x\"\u003c/script\u003e not found in search"}`,
 			notInBody: []string{"<script>"}},
 		{name: "service token", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, service)), status: 200, body: `{"message":"found apple in search"}`},
+			header: bearerHeader(f.auth.Sign(service)), status: 200, body: `{"message":"found apple in search"}`},
 		{name: "scheme is case-insensitive", method: "GET", target: "/search?query=apple",
 			header: http.Header{"Authorization": {"bearer " + token}}, status: 200},
 		{name: "token without the scope", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, noScope)), status: 403, errorCode: "insufficient_scope",
+			header: bearerHeader(f.auth.Sign(noScope)), status: 403, errorCode: "insufficient_scope",
 			challenge: []string{`realm="search-api"`, `error="insufficient_scope"`, `scope="search"`}},
 		{name: "token for another audience", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, otherAudience)), status: 401, errorCode: "invalid_token",
+			header: bearerHeader(f.auth.Sign(otherAudience)), status: 401, errorCode: "invalid_token",
 			challenge: []string{`realm="search-api"`, `error="invalid_token"`}},
 		{name: "expired token", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, expired)), status: 401, errorCode: "invalid_token",
+			header: bearerHeader(f.auth.Sign(expired)), status: 401, errorCode: "invalid_token",
 			challenge: []string{`error="invalid_token"`}},
 		{name: "token of another issuer", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(f.auth.Token(t, otherIssuer)), status: 401, errorCode: "invalid_token",
+			header: bearerHeader(f.auth.Sign(otherIssuer)), status: 401, errorCode: "invalid_token",
 			challenge: []string{`error="invalid_token"`}},
 		{name: "token signed by a key not in the set", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(authtest.Sign(t, strangerKey, authtest.KeyID, search)), status: 401,
+			header: bearerHeader(tokentest.Sign(strangerKey, tokentest.KeyID, search)), status: 401,
 			errorCode: "invalid_token", challenge: []string{`error="invalid_token"`}},
 		{name: "token with an unknown kid", method: "GET", target: "/search?query=apple",
-			header: bearerHeader(authtest.Sign(t, strangerKey, "unknown", search)), status: 401,
+			header: bearerHeader(tokentest.Sign(strangerKey, "unknown", search)), status: 401,
 			errorCode: "invalid_token", challenge: []string{`error="invalid_token"`}},
 		{name: "tampered token", method: "GET", target: "/search?query=apple",
 			header: bearerHeader(token[:len(token)-4] + "AAAA"), status: 401,
@@ -426,14 +409,14 @@ func TestDocsTrailingSlashRedirects(t *testing.T) {
 }
 
 // logLines decodes the JSON log lines whose msg is "request".
-func logLines(t *testing.T, logs string) []map[string]any {
+func logLines(t *testing.T, logs *logbuf.Buffer) []map[string]any {
 	t.Helper()
+	recs, err := logs.Records()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []map[string]any
-	for line := range strings.SplitSeq(strings.TrimSpace(logs), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
+	for _, m := range recs {
 		if m["msg"] == "request" {
 			out = append(out, m)
 		}
@@ -443,7 +426,7 @@ func logLines(t *testing.T, logs string) []map[string]any {
 
 func TestRequestLogNamesTheClientButNoSecret(t *testing.T) {
 	f := newFixture(t, true)
-	token := f.auth.Token(t, f.auth.Claims(audience, "search", now))
+	token := f.auth.Sign(f.auth.Claims(audience, "search", now))
 	rec := f.do(t, "GET", "/search?query=hunter2", bearerHeader(token))
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -456,7 +439,7 @@ func TestRequestLogNamesTheClientButNoSecret(t *testing.T) {
 			t.Errorf("the log holds %q:\n%s", secret, logs)
 		}
 	}
-	lines := logLines(t, logs)
+	lines := logLines(t, f.logs)
 	if len(lines) != 2 {
 		t.Fatalf("%d request log lines, want 2:\n%s", len(lines), logs)
 	}
@@ -478,7 +461,7 @@ func TestRequestLogNamesTheClientButNoSecret(t *testing.T) {
 func TestProbesLogAtDebugLevel(t *testing.T) {
 	f := newFixture(t, true)
 	f.do(t, "GET", "/healthz", nil)
-	lines := logLines(t, f.logs.String())
+	lines := logLines(t, f.logs)
 	if len(lines) != 1 || lines[0]["level"] != "DEBUG" {
 		t.Errorf("healthz logged as %v, want one debug line", lines)
 	}
@@ -497,7 +480,7 @@ func TestTrustedProxies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, true, func(o *Options) { o.TrustedProxies = tt.proxies })
 			f.do(t, "GET", "/", http.Header{"X-Forwarded-For": {"203.0.113.7"}})
-			lines := logLines(t, f.logs.String())
+			lines := logLines(t, f.logs)
 			if len(lines) != 1 || lines[0]["remote"] != tt.want {
 				t.Errorf("logged %v, want remote %s", lines, tt.want)
 			}
@@ -542,12 +525,12 @@ func TestNewRequiresItsParts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := verify.New(f.keys, verify.Options{Issuer: f.auth.Issuer, Audience: audience})
+			v, err := verify.New(f.keys, verify.Options{Issuer: f.auth.URL, Audience: audience})
 			if err != nil {
 				t.Fatal(err)
 			}
 			o := Options{
-				Verifier: v, Keys: f.keys, Issuer: f.auth.Issuer, Audience: audience,
+				Verifier: v, Keys: f.keys, Issuer: f.auth.URL, Audience: audience,
 				PublicURL: publicURL, TokenURL: "http://localhost:9096/token", DocsClientID: "docs",
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now,
 			}
