@@ -25,8 +25,8 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/signing"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres/pgtest"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/pgtest"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 )
@@ -52,7 +52,7 @@ type replica struct {
 	t     *testing.T
 	name  string
 	url   string
-	store *postgres.Store
+	store *sqlstore.Store
 	http  *http.Client
 }
 
@@ -83,7 +83,7 @@ func startReplica(t *testing.T, name, dsn string) *replica {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("replica", name)
-	st, err := postgres.Open(context.Background(), dsn, postgres.WithLogger(logger))
+	st, err := sqlstore.OpenPostgres(context.Background(), dsn, sqlstore.WithLogger(logger))
 	if err != nil {
 		t.Fatalf("replica %s: %v", name, err)
 	}
@@ -266,7 +266,7 @@ func wantError(t *testing.T, what string, tr tokenResponse, status int, code str
 // whatever one of them issues, rotates or changes, the other honours.
 func TestReplicas(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	seeder, err := postgres.Open(t.Context(), dsn)
+	seeder, err := sqlstore.OpenPostgres(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +390,7 @@ func TestReplicas(t *testing.T) {
 // done, and recovers without a restart.
 func TestReplicaLosesDatabase(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	seeder, err := postgres.Open(t.Context(), dsn)
+	seeder, err := sqlstore.OpenPostgres(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +445,7 @@ func TestReplicaLosesDatabase(t *testing.T) {
 func TestReplicasSurvivePostgresRestart(t *testing.T) {
 	pgtest.SkipUnlessRestartable(t)
 	dsn := pgtest.DSN(t)
-	seeder, err := postgres.Open(t.Context(), dsn)
+	seeder, err := sqlstore.OpenPostgres(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
