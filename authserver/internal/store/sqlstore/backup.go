@@ -52,7 +52,7 @@ func (s *Store) Backup(ctx context.Context, dest string) (err error) {
 		return fmt.Errorf("sqlite: backup: %w", err)
 	}
 	var src string
-	if err := s.read.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&src); err != nil {
+	if err := s.read.queryRow(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&src); err != nil {
 		return s.wrap("backup: locating the database file", err)
 	}
 	if src == dest {

@@ -90,10 +90,10 @@ func TestBackupUnderWrites(t *testing.T) {
 			t.Errorf("%s: client: %v", b, err)
 		}
 		var families, tokens int
-		if err := restored.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM refresh_families`).Scan(&families); err != nil {
+		if err := restored.read.queryRow(ctx, `SELECT COUNT(*) FROM refresh_families`).Scan(&families); err != nil {
 			t.Fatal(err)
 		}
-		if err := restored.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM refresh_tokens`).Scan(&tokens); err != nil {
+		if err := restored.read.queryRow(ctx, `SELECT COUNT(*) FROM refresh_tokens`).Scan(&tokens); err != nil {
 			t.Fatal(err)
 		}
 		if families < before || families != tokens {

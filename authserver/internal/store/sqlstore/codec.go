@@ -3,19 +3,19 @@ package sqlstore
 import (
 	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
 )
 
 // The types below are the columns whose stored form differs from the Go
 // value. Each is a named form of the record's own field, so that a pointer
-// to the field, converted, is both the value written (driver.Valuer) and the
-// destination read into (sql.Scanner): one list of fields serves inserts,
-// updates and scans.
+// to the field, converted, is both the value written and the destination
+// read into, for database/sql (driver.Valuer, sql.Scanner) and for pgx (its
+// pgtype interfaces): one list of fields serves inserts, updates and scans.
 
 // nanos is a time stored as int64 nanoseconds since the Unix epoch, the
 // zero time as NULL; it comes back in UTC. Times must have passed
@@ -28,6 +28,17 @@ func (t *nanos) Value() (driver.Value, error) {
 		return nil, nil
 	}
 	return n, nil
+}
+
+// Int64Value and ScanInt64 are Value and Scan for pgx.
+func (t *nanos) Int64Value() (pgtype.Int8, error) {
+	n, ok := sqlcodec.Nanos(time.Time(*t))
+	return pgtype.Int8{Int64: n, Valid: ok}, nil
+}
+
+func (t *nanos) ScanInt64(n pgtype.Int8) error {
+	*t = nanos(sqlcodec.Time(n.Int64, n.Valid))
+	return nil
 }
 
 func (t *nanos) Scan(src any) error {
@@ -51,6 +62,14 @@ func (b *blob) Value() (driver.Value, error) {
 		return nil, nil
 	}
 	return []byte(*b), nil
+}
+
+// BytesValue and ScanBytes are Value and Scan for pgx.
+func (b *blob) BytesValue() ([]byte, error) { return sqlcodec.Bytes(*b), nil }
+
+func (b *blob) ScanBytes(v []byte) error {
+	*b = sqlcodec.Bytes(append([]byte(nil), v...))
+	return nil
 }
 
 func (b *blob) Scan(src any) error {
@@ -97,90 +116,29 @@ func (l *jsonList) Scan(src any) error {
 }
 
 // pgList is a list stored as a PostgreSQL TEXT[], never NULL; an empty
-// list comes back as nil. It is written as a []string, which the driver
-// encodes, and read from the array's text form.
+// list comes back as nil. pgx reads and writes it as an array
+// (pgtype.ArrayGetter and pgtype.ArraySetter), in its binary form.
 type pgList []string
 
-func (l *pgList) Value() (driver.Value, error) {
-	if *l == nil {
-		return []string{}, nil
+func (l *pgList) Dimensions() []pgtype.ArrayDimension {
+	if len(*l) == 0 {
+		return []pgtype.ArrayDimension{} // empty, not NULL
 	}
-	return []string(*l), nil
+	return []pgtype.ArrayDimension{{Length: int32(len(*l)), LowerBound: 1}}
 }
 
-func (l *pgList) Scan(src any) error {
-	var text string
-	switch v := src.(type) {
-	case string:
-		text = v
-	case []byte:
-		text = string(v)
-	default:
-		return fmt.Errorf("list column holds %T", src)
+func (l *pgList) Index(i int) any     { return (*l)[i] }
+func (l *pgList) IndexType() any      { return "" }
+func (l *pgList) ScanIndex(i int) any { return &(*l)[i] }
+func (l *pgList) ScanIndexType() any  { return new(string) }
+
+func (l *pgList) SetDimensions(dims []pgtype.ArrayDimension) error {
+	if len(dims) > 1 {
+		return fmt.Errorf("list column holds a %d-dimensional array", len(dims))
 	}
-	list, err := parsePgArray(text)
-	if err != nil {
-		return err
+	*l = nil
+	if len(dims) == 1 && dims[0].Length > 0 {
+		*l = make(pgList, dims[0].Length)
 	}
-	*l = sqlcodec.List(list)
 	return nil
-}
-
-var errPgArray = errors.New("malformed text array")
-
-// parsePgArray parses the text form of a one-dimensional PostgreSQL array
-// of text without NULL elements: {a,"b c","d\"e"}. Elements are quoted when
-// they are empty or hold a delimiter, a quote, a backslash or white space;
-// within quotes a backslash escapes the next character.
-func parsePgArray(s string) ([]string, error) {
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, fmt.Errorf("%w: %q", errPgArray, s)
-	}
-	body := s[1 : len(s)-1]
-	if body == "" {
-		return nil, nil
-	}
-	var (
-		list []string
-		elem strings.Builder
-	)
-	for i := 0; ; {
-		elem.Reset()
-		if i < len(body) && body[i] == '"' {
-			i++
-			for ; i < len(body) && body[i] != '"'; i++ {
-				if body[i] == '\\' {
-					i++
-					if i == len(body) {
-						return nil, fmt.Errorf("%w: %q", errPgArray, s)
-					}
-				}
-				elem.WriteByte(body[i])
-			}
-			if i == len(body) {
-				return nil, fmt.Errorf("%w: %q", errPgArray, s)
-			}
-			i++ // the closing quote
-		} else {
-			start := i
-			for i < len(body) && body[i] != ',' {
-				if body[i] == '"' || body[i] == '\\' || body[i] == '{' || body[i] == '}' {
-					return nil, fmt.Errorf("%w: %q", errPgArray, s)
-				}
-				i++
-			}
-			if i == start || strings.EqualFold(body[start:i], "NULL") {
-				return nil, fmt.Errorf("%w: %q", errPgArray, s)
-			}
-			elem.WriteString(body[start:i])
-		}
-		list = append(list, elem.String())
-		if i == len(body) {
-			return list, nil
-		}
-		if body[i] != ',' {
-			return nil, fmt.Errorf("%w: %q", errPgArray, s)
-		}
-		i++
-	}
 }

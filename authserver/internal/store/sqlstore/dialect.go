@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -33,9 +32,6 @@ type dialect struct {
 	// list returns the value of a list column: written as the dialect
 	// stores lists, read back into *l.
 	list func(l *[]string) any
-	// prepareReads prepares the reads on the request path once, on the
-	// read pool; a dialect whose driver caches statements itself does not.
-	prepareReads bool
 	// migrationLock is a statement with one ? for a lock key that
 	// serialises migrations across processes for the length of a
 	// transaction, or "" where write transactions already run one at a
@@ -77,7 +73,6 @@ var sqliteDialect = &dialect{
 	},
 	boolColumn:        "%[1]s INTEGER CHECK (%[1]s IN (0, 1))",
 	list:              func(l *[]string) any { return (*jsonList)(l) },
-	prepareReads:      true,
 	unique:            sqliteCodeIs(sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY),
 	busy:              sqliteBusy,
 	retryable:         never,
@@ -232,7 +227,7 @@ func pgCodeIs(codes ...string) func(error) bool {
 // sent to the server, or the transaction's connection broke before its
 // commit was sent (notCommitted).
 func pgRetryable(err error) bool {
-	if errors.As(err, new(notCommitted)) || errors.Is(err, driver.ErrBadConn) {
+	if errors.As(err, new(notCommitted)) {
 		return true
 	}
 	switch pgState(err) {
@@ -244,10 +239,9 @@ func pgRetryable(err error) bool {
 	return false
 }
 
-// pgConnectionLost: an established connection broke (database/sql's
-// driver.ErrBadConn, an EOF, a network error other than a timeout), or the
-// server ended the session as it shut down. False for a connection that
-// could not be made, and for timeouts.
+// pgConnectionLost: an established connection broke (an EOF, a network
+// error other than a timeout), or the server ended the session as it shut
+// down. False for a connection that could not be made, and for timeouts.
 func pgConnectionLost(err error) bool {
 	if errors.As(err, new(*pgconn.ConnectError)) {
 		return false
@@ -258,9 +252,6 @@ func pgConnectionLost(err error) bool {
 		return true
 	default:
 		return false
-	}
-	if errors.Is(err, driver.ErrBadConn) {
-		return true
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {

@@ -61,11 +61,7 @@ func (s *Store) deleteExpired(ctx context.Context, now time.Time, batch int) (in
 				// Tokens first, so that they are counted; the families'
 				// locks keep new tokens out until the families are gone.
 				for _, q := range []query{qDeleteFamiliesTokens, qDeleteFamilies} {
-					res, err := tx.exec(q, s.d.list(&ids))
-					if err != nil {
-						return err
-					}
-					n, err := res.RowsAffected()
+					n, err := tx.exec(q, s.d.list(&ids))
 					if err != nil {
 						return err
 					}
@@ -76,11 +72,7 @@ func (s *Store) deleteExpired(ctx context.Context, now time.Time, batch int) (in
 			return picked, removed, err
 		}},
 		{"revoked access tokens", func() (int, int, error) {
-			res, err := s.exec(ctx, qDeleteRevocations, cutoff, batch)
-			if err != nil {
-				return 0, 0, err
-			}
-			n, err := res.RowsAffected()
+			n, err := s.exec(ctx, qDeleteRevocations, cutoff, batch)
 			return int(n), int(n), err
 		}},
 	}
@@ -105,7 +97,7 @@ func (s *Store) deleteExpired(ctx context.Context, now time.Time, batch int) (in
 // expiredFamilies returns the IDs of at most batch families that expired
 // before cutoff.
 func (s *Store) expiredFamilies(tx tx, cutoff *nanos, batch int) ([]string, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, s.sql[qExpiredFamilies], cutoff, batch)
+	rows, err := tx.query(qExpiredFamilies, cutoff, batch)
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func (s *Store) migrate(ctx context.Context, ms []schema.Migration) error {
 			if done {
 				return nil
 			}
-			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
+			if _, err := tx.tx.exec(ctx, m.SQL); err != nil {
 				return err
 			}
 			if _, err := tx.exec(qRecordMigration, m.Version, s.now().UnixNano()); err != nil {
@@ -142,7 +142,7 @@ func (s *Store) migrateStep(ctx context.Context, fn func(tx tx) error) error {
 		return s.tx(ctx, func(tx tx) error {
 			locked = false
 			if s.advisoryLocks.Load() {
-				if _, err := tx.tx.ExecContext(ctx, s.d.translate(s.d.migrationLock), migrateLockKey); err != nil {
+				if _, err := tx.tx.exec(ctx, s.d.translate(s.d.migrationLock), migrateLockKey); err != nil {
 					if s.d.noAdvisoryLocks(err) {
 						return fmt.Errorf("%w: %w", errNoAdvisoryLocks, err)
 					}
@@ -169,14 +169,14 @@ func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := s.retryRead(ctx, func() error {
 		var exists bool
-		if err := s.read.QueryRowContext(ctx, s.sql[qTableExists], "schema_migrations").Scan(&exists); err != nil {
+		if err := s.read.queryRow(ctx, s.sql[qTableExists], "schema_migrations").Scan(&exists); err != nil {
 			return err
 		}
 		v = 0
 		if !exists {
 			return nil
 		}
-		return s.read.QueryRowContext(ctx, s.sql[qSchemaVersion]).Scan(&v)
+		return s.read.queryRow(ctx, s.sql[qSchemaVersion]).Scan(&v)
 	})
 	return v, err
 }

@@ -15,11 +15,7 @@ func (s *Store) ClaimOnce(ctx context.Context, name string, at time.Time) (bool,
 	if err := sqlcodec.CheckClaim(name, at); err != nil {
 		return false, s.errs.Prefix("claim once", err)
 	}
-	res, err := s.exec(ctx, qClaimOnce, name, (*nanos)(&at))
-	if err != nil {
-		return false, s.wrap("claim once", err)
-	}
-	n, err := res.RowsAffected()
+	n, err := s.exec(ctx, qClaimOnce, name, (*nanos)(&at))
 	if err != nil {
 		return false, s.wrap("claim once", err)
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // WithMaxConns sets the most connections a PostgreSQL store opens. The
@@ -25,7 +24,7 @@ func WithMaxConns(n int) Option {
 const defaultConnectTimeout = 5 * time.Second
 
 // OpenPostgres connects to the PostgreSQL database named by the URL or
-// key=value connection string dsn, through pgx, and applies pending schema
+// key=value connection string dsn, through pgx's own interface and pool, and applies pending schema
 // migrations. Neither errors nor logs contain the password in dsn.
 //
 // Every write that must be all-or-nothing runs in one transaction, and every
@@ -88,16 +87,12 @@ func connectPostgres(ctx context.Context, dsn string, opts ...Option) (*Store, e
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	// database/sql over the pool: the pool keeps the idle connections
-	// (database/sql keeps none), checks them before use and can drop them
-	// all at once.
-	db := stdlib.OpenDBFromPool(pool)
-	s := newStore(postgresDialect, db, db, o)
+	p := pgxPool{pool}
+	s := newStore(postgresDialect, p, p, o)
 	s.resetPool = pool.Reset
-	s.closePool = pool.Close
 	var version string
-	if err := db.QueryRowContext(ctx, `SELECT version()`).Scan(&version); err != nil {
-		s.Close()
+	if err := pool.QueryRow(ctx, `SELECT version()`).Scan(&version); err != nil {
+		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	if strings.Contains(version, "CockroachDB") {

@@ -81,16 +81,16 @@ func TestMigratedDatabaseNeedsNoDDL(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	owner := openPostgres(t, dsn)
 	var schema string
-	if err := owner.read.QueryRowContext(t.Context(), `SELECT current_schema()`).Scan(&schema); err != nil {
+	if err := owner.read.queryRow(t.Context(), `SELECT current_schema()`).Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
 	// Revoke CREATE on the schema from the owner role itself for the
 	// length of the test: Open must not need it.
-	if _, err := owner.read.ExecContext(t.Context(), `REVOKE CREATE ON SCHEMA `+schema+` FROM CURRENT_USER`); err != nil {
+	if _, err := owner.read.exec(t.Context(), `REVOKE CREATE ON SCHEMA `+schema+` FROM CURRENT_USER`); err != nil {
 		t.Fatal(err)
 	}
 	var canCreate bool
-	if err := owner.read.QueryRowContext(t.Context(), `SELECT has_schema_privilege(current_schema(), 'CREATE')`).Scan(&canCreate); err != nil {
+	if err := owner.read.queryRow(t.Context(), `SELECT has_schema_privilege(current_schema(), 'CREATE')`).Scan(&canCreate); err != nil {
 		t.Fatal(err)
 	}
 	if canCreate {

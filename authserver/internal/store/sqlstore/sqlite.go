@@ -102,14 +102,15 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error
 	read.SetConnMaxLifetime(0)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	s := newStore(sqliteDialect, write, read, o)
+	readPool := &sqlPool{db: read}
+	s := newStore(sqliteDialect, &sqlPool{db: write}, readPool, o)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if err := s.prepare(ctx); err != nil {
+	if err := readPool.prepare(ctx, s.readPath()); err != nil {
 		s.Close()
-		return nil, err
+		return nil, fmt.Errorf("sqlite: open: prepare: %w", err)
 	}
 	return s, nil
 }

@@ -76,19 +76,20 @@ func TestEmbeddedMigrations(t *testing.T) {
 
 func TestConnectionSettings(t *testing.T) {
 	s := openSQLite(t, filepath.Join(t.TempDir(), "auth.db"))
+	write, read := s.write.(*sqlPool).db, s.read.(*sqlPool).db
 	tests := []struct {
 		pool   string
 		db     *sql.DB
 		pragma string
 		want   string
 	}{
-		{"write", s.write, "journal_mode", "wal"},
-		{"write", s.write, "foreign_keys", "1"},
-		{"write", s.write, "synchronous", "1"}, // NORMAL
-		{"write", s.write, "busy_timeout", "5000"},
-		{"read", s.read, "journal_mode", "wal"},
-		{"read", s.read, "busy_timeout", "5000"},
-		{"read", s.read, "query_only", "1"},
+		{"write", write, "journal_mode", "wal"},
+		{"write", write, "foreign_keys", "1"},
+		{"write", write, "synchronous", "1"}, // NORMAL
+		{"write", write, "busy_timeout", "5000"},
+		{"read", read, "journal_mode", "wal"},
+		{"read", read, "busy_timeout", "5000"},
+		{"read", read, "query_only", "1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pool+"/"+tc.pragma, func(t *testing.T) {
@@ -101,7 +102,7 @@ func TestConnectionSettings(t *testing.T) {
 			}
 		})
 	}
-	if _, err := s.read.ExecContext(t.Context(), `INSERT INTO revoked_access_tokens VALUES ('x', 1)`); err == nil {
+	if _, err := read.ExecContext(t.Context(), `INSERT INTO revoked_access_tokens VALUES ('x', 1)`); err == nil {
 		t.Fatal("read connection accepted a write")
 	}
 }

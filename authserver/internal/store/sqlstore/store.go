@@ -21,21 +21,18 @@ var _ store.Store = (*Store)(nil)
 // Stores in one or more processes that share the database.
 type Store struct {
 	d     *dialect
-	write *sql.DB // SQLite: one connection, transactions BEGIN IMMEDIATE
-	read  *sql.DB // SQLite: read-only connections; PostgreSQL: write
+	write pool // SQLite: one connection, transactions BEGIN IMMEDIATE
+	read  pool // SQLite: read-only connections; PostgreSQL: write
 	log   *slog.Logger
 	now   func() time.Time
 	errs  sqlcodec.Errors
 
-	sql   []string    // the text of each query in the dialect
-	stmts []*sql.Stmt // the prepared reads, by query; nil where not prepared
+	sql []string // the text of each query in the dialect
 
 	// resetPool drops every pooled connection after one broke: when the
 	// server restarted or the network failed, the others are broken too.
 	// Nil where connections do not break (SQLite).
 	resetPool func()
-	// closePool closes what lies beneath the *sql.DBs, if anything.
-	closePool func()
 	// advisoryLocks is false on databases whose advisory locks do not lock
 	// (CockroachDB) or are missing; migrations then rely on the primary key
 	// of schema_migrations alone.
@@ -104,7 +101,7 @@ func newOptions(opts []Option) options {
 // newStore returns a Store of dialect d on the pools write and read (the
 // same for a database that needs no separate read pool), with every query
 // translated. It does not migrate.
-func newStore(d *dialect, write, read *sql.DB, o options) *Store {
+func newStore(d *dialect, write, read pool, o options) *Store {
 	s := &Store{
 		d: d, write: write, read: read, log: o.logger, now: o.clock,
 		errs: sqlcodec.Errors{Backend: d.name, NoRows: sql.ErrNoRows, IsUnique: d.unique},
@@ -117,56 +114,41 @@ func newStore(d *dialect, write, read *sql.DB, o options) *Store {
 	return s
 }
 
-// prepare prepares the reads on the request path, where the dialect does.
-func (s *Store) prepare(ctx context.Context) error {
-	if !s.d.prepareReads {
-		return nil
-	}
-	s.stmts = make([]*sql.Stmt, len(s.sql))
+// readPath returns the text of the reads on the request path, which a pool
+// may prepare.
+func (s *Store) readPath() []string {
+	var texts []string
 	for i, text := range s.sql {
-		if !queryPrepared[i] {
-			continue
+		if queryPrepared[i] {
+			texts = append(texts, text)
 		}
-		st, err := s.read.PrepareContext(ctx, text)
-		if err != nil {
-			return fmt.Errorf("%s: open: prepare: %w", s.d.name, err)
-		}
-		s.stmts[i] = st
 	}
-	return nil
+	return texts
 }
 
 // Ping reports whether the database can be reached. A pooled connection
 // that broke while the database was away does not make it fail.
 func (s *Store) Ping(ctx context.Context) error {
-	for _, db := range s.pools() {
-		if err := s.retryRead(ctx, func() error { return db.PingContext(ctx) }); err != nil {
+	for _, p := range s.pools() {
+		if err := s.retryRead(ctx, func() error { return p.ping(ctx) }); err != nil {
 			return fmt.Errorf("%s: ping: %w", s.d.name, err)
 		}
 	}
 	return nil
 }
 
-func (s *Store) pools() []*sql.DB {
+func (s *Store) pools() []pool {
 	if s.read == s.write {
-		return []*sql.DB{s.write}
+		return []pool{s.write}
 	}
-	return []*sql.DB{s.read, s.write}
+	return []pool{s.read, s.write}
 }
 
 // Close closes the database. Calls in progress finish first.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range s.stmts {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
-	for _, db := range s.pools() {
-		errs = append(errs, db.Close())
-	}
-	if s.closePool != nil {
-		s.closePool()
+	for _, p := range s.pools() {
+		errs = append(errs, p.close())
 	}
 	return errors.Join(errs...)
 }
@@ -176,13 +158,9 @@ func (s *Store) Close() error {
 // that already are one of the store's errors are kept.
 func (s *Store) wrap(op string, err error) error { return s.errs.Wrap(op, err) }
 
-// queryRow runs a read of one row outside a transaction, on a prepared
-// statement if there is one.
-func (s *Store) queryRow(ctx context.Context, q query, args ...any) *sql.Row {
-	if s.stmts != nil && s.stmts[q] != nil {
-		return s.stmts[q].QueryRowContext(ctx, args...)
-	}
-	return s.read.QueryRowContext(ctx, s.sql[q], args...)
+// queryRow runs a read of one row outside a transaction.
+func (s *Store) queryRow(ctx context.Context, q query, args ...any) rowScanner {
+	return s.read.queryRow(ctx, s.sql[q], args...)
 }
 
 // get reads one row of t by key outside a transaction, retried as
@@ -204,7 +182,7 @@ func get[T any](ctx context.Context, s *Store, t *table[T], op string, key ...an
 func all[T any](ctx context.Context, s *Store, t *table[T], op string) ([]T, error) {
 	var vs []T
 	err := s.retryRead(ctx, func() error {
-		rows, err := s.read.QueryContext(ctx, s.sql[t.all])
+		rows, err := s.read.query(ctx, s.sql[t.all])
 		if err != nil {
 			return err
 		}
@@ -227,29 +205,35 @@ func all[T any](ctx context.Context, s *Store, t *table[T], op string) ([]T, err
 
 // exec runs one statement on its own on the write pool, retried as inTx
 // retries.
-func (s *Store) exec(ctx context.Context, q query, args ...any) (sql.Result, error) {
-	var res sql.Result
+// exec runs one statement on its own on the write pool, retried as inTx
+// retries, and returns how many rows it changed.
+func (s *Store) exec(ctx context.Context, q query, args ...any) (int64, error) {
+	var n int64
 	err := s.retry(ctx, func() error {
 		var err error
-		res, err = s.write.ExecContext(ctx, s.sql[q], args...)
+		n, err = s.write.exec(ctx, s.sql[q], args...)
 		return err
 	})
-	return res, err
+	return n, err
 }
 
 // tx is a write transaction of a Store.
 type tx struct {
-	tx  *sql.Tx
+	tx  txQuerier
 	s   *Store
 	ctx context.Context
 }
 
-func (t tx) exec(q query, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx, t.s.sql[q], args...)
+func (t tx) exec(q query, args ...any) (int64, error) {
+	return t.tx.exec(t.ctx, t.s.sql[q], args...)
 }
 
-func (t tx) queryRow(q query, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(t.ctx, t.s.sql[q], args...)
+func (t tx) queryRow(q query, args ...any) rowScanner {
+	return t.tx.queryRow(t.ctx, t.s.sql[q], args...)
+}
+
+func (t tx) query(q query, args ...any) (rows, error) {
+	return t.tx.query(t.ctx, t.s.sql[q], args...)
 }
 
 // inTx runs fn in a write transaction and commits it if fn returns nil,
@@ -263,7 +247,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx tx) error) error {
 }
 
 func (s *Store) tx(ctx context.Context, fn func(tx tx) error) error {
-	t, err := s.write.BeginTx(ctx, nil)
+	t, err := s.write.begin(ctx)
 	if err != nil {
 		if s.d.connectionLost(err) {
 			err = notCommitted{err}
@@ -275,7 +259,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx tx) error) error {
 		if !done {
 			// A failed rollback closes the connection, which ends the
 			// transaction on the server.
-			_ = t.Rollback()
+			_ = t.rollback(ctx)
 		}
 	}()
 	if err := fn(tx{tx: t, s: s, ctx: ctx}); err != nil {
@@ -285,7 +269,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx tx) error) error {
 		return err
 	}
 	done = true
-	if err := t.Commit(); err != nil {
+	if err := t.commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
@@ -338,12 +322,8 @@ func (s *Store) retryWhile(ctx context.Context, again func(err error, attempt in
 	}
 }
 
-// mustAffect returns store.ErrNotFound if res affected no row.
-func mustAffect(res sql.Result) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
+// mustAffect returns store.ErrNotFound if a statement changed no row.
+func mustAffect(n int64) error {
 	if n == 0 {
 		return store.ErrNotFound
 	}

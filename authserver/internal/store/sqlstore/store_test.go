@@ -127,11 +127,11 @@ func TestMigrations(t *testing.T) {
 			},
 			MigrateTo: func(ctx context.Context, s *Store, ms []schema.Migration) error { return s.migrate(ctx, ms) },
 			Count: func(ctx context.Context, s *Store, query string) (n int64, err error) {
-				err = s.read.QueryRowContext(ctx, query).Scan(&n)
+				err = s.read.queryRow(ctx, query).Scan(&n)
 				return n, err
 			},
 			TableExists: func(ctx context.Context, s *Store, name string) (exists bool, err error) {
-				err = s.read.QueryRowContext(ctx, s.sql[qTableExists], name).Scan(&exists)
+				err = s.read.queryRow(ctx, s.sql[qTableExists], name).Scan(&exists)
 				return exists, err
 			},
 		})
