@@ -52,15 +52,7 @@ const defaultConnectTimeout = 5 * time.Second
 // locks), the same fallback applies. See docs/scaling.md for what was and
 // was not checked.
 func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	s, err := connectPostgres(ctx, dsn, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	return openMigrated(ctx, func() (*Store, error) { return connectPostgres(ctx, dsn, opts...) }, nil)
 }
 
 // connectPostgres opens the pool and checks that the database answers,

@@ -44,6 +44,16 @@ func WithReadConns(n int) Option {
 // request path are prepared once. Writers in other processes are waited
 // for up to the busy timeout.
 func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	return openMigrated(ctx, func() (*Store, error) { return connectSQLite(ctx, path, opts...) }, func(s *Store) error {
+		if err := s.read.(*sqlPool).prepare(ctx, s.readPath()); err != nil {
+			return fmt.Errorf("sqlite: open: prepare: %w", err)
+		}
+		return nil
+	})
+}
+
+// connectSQLite prepares the file and opens the pools, without migrating.
+func connectSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	o := newOptions(opts)
 	if o.readConns < 1 {
 		o.readConns = 1
@@ -102,17 +112,7 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error
 	read.SetConnMaxLifetime(0)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	readPool := &sqlPool{db: read}
-	s := newStore(sqliteDialect, &sqlPool{db: write}, readPool, o)
-	if err := s.Migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if err := readPool.prepare(ctx, s.readPath()); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("sqlite: open: prepare: %w", err)
-	}
-	return s, nil
+	return newStore(sqliteDialect, &sqlPool{db: write}, &sqlPool{db: read}, o), nil
 }
 
 // enableWAL switches the database to WAL mode, which is persistent. The

@@ -114,6 +114,24 @@ func newStore(d *dialect, write, read pool, o options) *Store {
 	return s
 }
 
+// openMigrated connects, migrates and, if then is not nil, runs then on
+// the store, which it closes if any of that fails.
+func openMigrated(ctx context.Context, connect func() (*Store, error), then func(*Store) error) (*Store, error) {
+	s, err := connect()
+	if err != nil {
+		return nil, err
+	}
+	err = s.Migrate(ctx)
+	if err == nil && then != nil {
+		err = then(s)
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 // readPath returns the text of the reads on the request path, which a pool
 // may prepare.
 func (s *Store) readPath() []string {

@@ -26,15 +26,17 @@ type testBackend struct {
 	// the test PostgreSQL server; it skips the test where there is none.
 	newDatabase func(t testing.TB) string
 	openFunc    func(ctx context.Context, db string, opts ...Option) (*Store, error)
+	// connect opens a store without migrating.
+	connect func(ctx context.Context, db string, opts ...Option) (*Store, error)
 	// shared are the options of stores that open one new database at once.
 	shared []Option
 }
 
 var testBackends = []testBackend{
-	{"sqlite", sqliteDialect, func(t testing.TB) string { return filepath.Join(t.TempDir(), "auth.db") }, OpenSQLite,
+	{"sqlite", sqliteDialect, func(t testing.TB) string { return filepath.Join(t.TempDir(), "auth.db") }, OpenSQLite, connectSQLite,
 		// They wait for each other's migrations.
 		[]Option{WithBusyTimeout(time.Minute)}},
-	{"postgres", postgresDialect, pgtest.DSN, OpenPostgres,
+	{"postgres", postgresDialect, pgtest.DSN, OpenPostgres, connectPostgres,
 		// Few connections each, so that several stores fit the server.
 		[]Option{WithMaxConns(2)}},
 }
