@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -47,11 +48,44 @@ type txQuerier interface {
 	rollback(ctx context.Context) error
 }
 
+// sqlQuerier runs statements on a database/sql pool or transaction.
+type sqlQuerier struct {
+	q interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	}
+}
+
+func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (q sqlQuerier) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	return q.q.QueryRowContext(ctx, query, args...)
+}
+
+func (q sqlQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
+	r, err := q.q.QueryContext(ctx, query, args...)
+	return sqlRows{r}, err
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
+
 // sqlPool is a database/sql pool, with the statements prepared on it.
 type sqlPool struct {
+	sqlQuerier
 	db    *sql.DB
 	stmts map[string]*sql.Stmt // by query; read-only once prepared
 }
+
+func newSQLPool(db *sql.DB) *sqlPool { return &sqlPool{sqlQuerier: sqlQuerier{db}, db: db} }
 
 // prepare prepares each of queries once on the pool (database/sql prepares
 // them again on each connection as needed).
@@ -67,28 +101,21 @@ func (p *sqlPool) prepare(ctx context.Context, queries []string) error {
 	return nil
 }
 
-func (p *sqlPool) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return sqlExec(p.db.ExecContext(ctx, query, args...))
-}
-
+// queryRow runs query on its prepared statement if there is one.
 func (p *sqlPool) queryRow(ctx context.Context, query string, args ...any) rowScanner {
 	if st := p.stmts[query]; st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return p.db.QueryRowContext(ctx, query, args...)
-}
-
-func (p *sqlPool) query(ctx context.Context, query string, args ...any) (rows, error) {
-	r, err := p.db.QueryContext(ctx, query, args...)
-	return sqlRows{r}, err
+	return p.sqlQuerier.queryRow(ctx, query, args...)
 }
 
 func (p *sqlPool) begin(ctx context.Context) (txQuerier, error) {
 	t, err := p.db.BeginTx(ctx, nil)
-	return sqlTx{t}, err
+	return sqlTx{sqlQuerier{t}, t}, err
 }
 
 func (p *sqlPool) ping(ctx context.Context) error { return p.db.PingContext(ctx) }
+
 func (p *sqlPool) close() error {
 	var errs []error
 	for _, st := range p.stmts {
@@ -97,72 +124,55 @@ func (p *sqlPool) close() error {
 	return errors.Join(append(errs, p.db.Close())...)
 }
 
-type sqlTx struct{ tx *sql.Tx }
-
-func (t sqlTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return sqlExec(t.tx.ExecContext(ctx, query, args...))
-}
-
-func (t sqlTx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
-	return t.tx.QueryRowContext(ctx, query, args...)
-}
-
-func (t sqlTx) query(ctx context.Context, query string, args ...any) (rows, error) {
-	r, err := t.tx.QueryContext(ctx, query, args...)
-	return sqlRows{r}, err
+type sqlTx struct {
+	sqlQuerier
+	tx *sql.Tx
 }
 
 func (t sqlTx) commit(context.Context) error   { return t.tx.Commit() }
 func (t sqlTx) rollback(context.Context) error { return t.tx.Rollback() }
 
-func sqlExec(res sql.Result, err error) (int64, error) {
-	if err != nil {
-		return 0, err
+// pgxQuerier runs statements on a pgx pool or transaction.
+type pgxQuerier struct {
+	q interface {
+		Exec(ctx context.Context, query string, args ...any) (pgconn.CommandTag, error)
+		QueryRow(ctx context.Context, query string, args ...any) pgx.Row
+		Query(ctx context.Context, query string, args ...any) (pgx.Rows, error)
 	}
-	return res.RowsAffected()
 }
 
-type sqlRows struct{ *sql.Rows }
-
-func (r sqlRows) Close() { _ = r.Rows.Close() }
-
-// pgxPool is a pgx pool.
-type pgxPool struct{ p *pgxpool.Pool }
-
-func (p pgxPool) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := p.p.Exec(ctx, query, args...)
+func (q pgxQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := q.q.Exec(ctx, query, args...)
 	return tag.RowsAffected(), err
 }
 
-func (p pgxPool) queryRow(ctx context.Context, query string, args ...any) rowScanner {
-	return p.p.QueryRow(ctx, query, args...)
+func (q pgxQuerier) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	return q.q.QueryRow(ctx, query, args...)
 }
 
-func (p pgxPool) query(ctx context.Context, query string, args ...any) (rows, error) {
-	return p.p.Query(ctx, query, args...)
+func (q pgxQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
+	return q.q.Query(ctx, query, args...)
 }
+
+// pgxPool is a pgx pool.
+type pgxPool struct {
+	pgxQuerier
+	p *pgxpool.Pool
+}
+
+func newPgxPool(p *pgxpool.Pool) pgxPool { return pgxPool{pgxQuerier{p}, p} }
 
 func (p pgxPool) begin(ctx context.Context) (txQuerier, error) {
 	t, err := p.p.Begin(ctx)
-	return pgxTx{t}, err
+	return pgxTx{pgxQuerier{t}, t}, err
 }
 
 func (p pgxPool) ping(ctx context.Context) error { return p.p.Ping(ctx) }
 func (p pgxPool) close() error                   { p.p.Close(); return nil }
 
-type pgxTx struct{ tx pgx.Tx }
-
-func (t pgxTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := t.tx.Exec(ctx, query, args...)
-	return tag.RowsAffected(), err
-}
-
-func (t pgxTx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
-	return t.tx.QueryRow(ctx, query, args...)
-}
-
-func (t pgxTx) query(ctx context.Context, query string, args ...any) (rows, error) {
-	return t.tx.Query(ctx, query, args...)
+type pgxTx struct {
+	pgxQuerier
+	tx pgx.Tx
 }
 
 func (t pgxTx) commit(ctx context.Context) error   { return t.tx.Commit(ctx) }

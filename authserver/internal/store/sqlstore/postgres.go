@@ -79,7 +79,7 @@ func connectPostgres(ctx context.Context, dsn string, opts ...Option) (*Store, e
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	p := pgxPool{pool}
+	p := newPgxPool(pool)
 	s := newStore(postgresDialect, p, p, o)
 	s.resetPool = pool.Reset
 	var version string

@@ -122,7 +122,8 @@ func TestTwoProcesses(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects a child's output.
+// lockedBuffer collects what several goroutines write, such as a child's
+// output or a logger's lines.
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer

@@ -112,7 +112,7 @@ func connectSQLite(ctx context.Context, path string, opts ...Option) (*Store, er
 	read.SetConnMaxLifetime(0)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	return newStore(sqliteDialect, &sqlPool{db: write}, &sqlPool{db: read}, o), nil
+	return newStore(sqliteDialect, newSQLPool(write), newSQLPool(read), o), nil
 }
 
 // enableWAL switches the database to WAL mode, which is persistent. The
