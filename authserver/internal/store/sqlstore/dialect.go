@@ -19,7 +19,8 @@ import (
 // placeholders and {tokens} for what differs (column types, row locks, list
 // parameters); translate turns them into the dialect's SQL, once per query,
 // when a Store opens. The rest is how list columns are encoded, how driver
-// errors are classified, and how often an operation is retried.
+// errors are classified, and how often an operation is retried. Upserts
+// need nothing here: both databases take INSERT … ON CONFLICT as written.
 type dialect struct {
 	// name prefixes errors and selects the dialect's own migration files.
 	name string

@@ -75,7 +75,9 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 	)
 	err := s.retryRead(ctx, func() error {
 		t, f = store.RefreshToken{}, store.RefreshFamily{}
-		return s.queryRow(ctx, qGetRefreshToken, id).Scan(append(tokens.ptrs(s.d, &t), families.ptrs(s.d, &f)...)...)
+		ptrs := make([]any, 0, len(tokens.cols)+len(families.cols))
+		ptrs = families.appendPtrs(tokens.appendPtrs(ptrs, s.d, &t), s.d, &f)
+		return s.queryRow(ctx, qGetRefreshToken, id).Scan(ptrs...)
 	})
 	if err != nil {
 		return store.RefreshToken{}, store.RefreshFamily{}, s.wrap("get refresh token", err)

@@ -22,7 +22,7 @@ var _ store.Store = (*Store)(nil)
 type Store struct {
 	d     *dialect
 	write pool // SQLite: one connection, transactions BEGIN IMMEDIATE
-	read  pool // SQLite: read-only connections; PostgreSQL: write
+	read  pool // SQLite: read-only connections; PostgreSQL: write itself
 	log   *slog.Logger
 	now   func() time.Time
 	errs  sqlcodec.Errors
@@ -56,8 +56,8 @@ func newQuery(text string) query {
 	return query(len(queryTexts) - 1)
 }
 
-// newReadQuery registers a read on the request path, prepared once where
-// the dialect prepares reads.
+// newReadQuery registers a read on the request path, which the SQLite read
+// pool prepares once (pgx caches every statement by itself).
 func newReadQuery(text string) query {
 	q := newQuery(text)
 	queryPrepared[q] = true

@@ -51,10 +51,13 @@ func (t *table[T]) columns(prefix string) string {
 
 // ptrs returns v's fields in column order, to scan into or to write.
 func (t *table[T]) ptrs(d *dialect, v *T) []any {
-	fs := t.fields(d, v)
-	ps := make([]any, len(fs))
-	for i, f := range fs {
-		ps[i] = f.ptr
+	return t.appendPtrs(make([]any, 0, len(t.cols)), d, v)
+}
+
+// appendPtrs appends v's fields to ps in column order.
+func (t *table[T]) appendPtrs(ps []any, d *dialect, v *T) []any {
+	for _, f := range t.fields(d, v) {
+		ps = append(ps, f.ptr)
 	}
 	return ps
 }
