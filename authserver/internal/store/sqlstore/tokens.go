@@ -12,7 +12,7 @@ var (
 	qRevokeAccessToken = newQuery(`INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)
 ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at
 WHERE excluded.expires_at > revoked_access_tokens.expires_at`)
-	qAccessTokenRevoked = newReadQuery(`SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = ?)`)
+	qAccessTokenRevoked = newReadQuery(`SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = ?`)
 )
 
 // RevokeAccessToken records that the token jti is revoked until expiresAt,
@@ -27,10 +27,10 @@ func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt tim
 
 // AccessTokenRevoked reports whether the token jti has a revocation record.
 func (s *Store) AccessTokenRevoked(ctx context.Context, jti string) (bool, error) {
-	var revoked bool
-	err := s.retryRead(ctx, func() error { return s.queryRow(ctx, qAccessTokenRevoked, jti).Scan(&revoked) })
+	var n int64
+	err := s.retryRead(ctx, func() error { return s.queryRow(ctx, qAccessTokenRevoked, jti).Scan(&n) })
 	if err != nil {
 		return false, s.wrap("access token revoked", err)
 	}
-	return revoked, nil
+	return n > 0, nil
 }
