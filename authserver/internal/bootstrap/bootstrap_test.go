@@ -16,7 +16,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 const (
@@ -38,9 +38,9 @@ func fullSpec() Spec {
 	}
 }
 
-func openStore(t *testing.T) *sqlite.Store {
+func openStore(t *testing.T) *sqlstore.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "auth.db"))
+	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "auth.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 // backuper is a store that can copy itself while in use.
@@ -17,7 +17,7 @@ type backuper interface {
 	Backup(ctx context.Context, dest string) error
 }
 
-var _ backuper = (*sqlite.Store)(nil)
+var _ backuper = (*sqlstore.Store)(nil)
 
 var backupCommand = command{
 	name:    "backup",
@@ -62,7 +62,7 @@ command refuses a postgres:// URL.`,
 			}
 			dest := args[0]
 			if err := b.Backup(ctx, dest); err != nil {
-				if errors.Is(err, sqlite.ErrBackupExists) {
+				if errors.Is(err, sqlstore.ErrBackupExists) {
 					return fmt.Errorf("%q already exists; a backup never overwrites a file, choose another name", dest)
 				}
 				return fmt.Errorf("backing up %q: %w", a.cfg.DB, err)

@@ -24,7 +24,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 )
@@ -46,7 +46,7 @@ type authServer struct {
 
 func startAuthServer(t *testing.T, db string) *authServer {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), db)
+	st, err := sqlstore.OpenSQLite(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 // result is what one run of Main produced.
@@ -94,9 +94,9 @@ func (h *harness) fails(code int, want, stdin string, args ...string) result {
 
 // store opens the harness's database directly, to check what the commands
 // stored and to set up what they act on.
-func (h *harness) store() *sqlite.Store {
+func (h *harness) store() *sqlstore.Store {
 	h.t.Helper()
-	st, err := sqlite.Open(context.Background(), h.db)
+	st, err := sqlstore.OpenSQLite(context.Background(), h.db)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres/pgtest"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/pgtest"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 // TestPostgres runs administration commands on a PostgreSQL database: the
@@ -45,7 +45,7 @@ func TestPostgres(t *testing.T) {
 		}
 	}
 
-	st, err := postgres.Open(context.Background(), dsn)
+	st, err := sqlstore.OpenPostgres(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

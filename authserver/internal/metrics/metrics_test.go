@@ -15,7 +15,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/metrics"
 	"github.com/fastsafe/fastsafe/authserver/internal/signing"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 func newMetrics(t *testing.T, now func() time.Time) (*metrics.Metrics, *prometheus.Registry) {
@@ -114,7 +114,7 @@ func TestStoreTimesEveryCall(t *testing.T) {
 	var ticks int64
 	now := func() time.Time { ticks++; return base.Add(time.Duration(ticks) * 2 * time.Millisecond) }
 	m, reg := newMetrics(t, now)
-	raw, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "auth.db"))
+	raw, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "auth.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 // benchServer is the whole HTTP surface of a server on a SQLite file, with
@@ -34,7 +34,7 @@ func benchServer(b testing.TB, alg string) http.Handler {
 func benchServerAt(b testing.TB, alg, db string) http.Handler {
 	b.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, db)
+	st, err := sqlstore.OpenSQLite(ctx, db)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
@@ -106,7 +106,7 @@ func start(t *testing.T) *env { return startAlg(t, "RS256") }
 func startAlg(t *testing.T, alg string) *env {
 	t.Helper()
 	e := &env{t: t, alg: alg, clock: &clock{t: time.Now().Truncate(time.Second)}, dbPath: t.TempDir() + "/auth.db"}
-	st, err := sqlite.Open(context.Background(), e.dbPath)
+	st, err := sqlstore.OpenSQLite(context.Background(), e.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -628,7 +628,7 @@ func TestRestartKeepsKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second server on the same database file, as after a restart.
-	st2, err := sqlite.Open(context.Background(), e.dbPath)
+	st2, err := sqlstore.OpenSQLite(context.Background(), e.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/internal/promtext"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
@@ -34,7 +34,7 @@ type metricsEnv struct {
 func startMetrics(t *testing.T, modify func(*config.Config)) *metricsEnv {
 	t.Helper()
 	clk := &clock{t: time.Now().Truncate(time.Second)}
-	st, err := sqlite.Open(context.Background(), t.TempDir()+"/auth.db")
+	st, err := sqlstore.OpenSQLite(context.Background(), t.TempDir()+"/auth.db")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func TestMetricsOnSeparateAddress(t *testing.T) {
 
 func TestServeMetricsOnSeparateListener(t *testing.T) {
 	clk := &clock{t: time.Now().Truncate(time.Second)}
-	st, err := sqlite.Open(context.Background(), t.TempDir()+"/auth.db")
+	st, err := sqlstore.OpenSQLite(context.Background(), t.TempDir()+"/auth.db")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,8 +25,8 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/signing"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres/pgtest"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/pgtest"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
@@ -53,7 +53,7 @@ type replica struct {
 	t     *testing.T
 	name  string
 	url   string
-	store *postgres.Store
+	store *sqlstore.Store
 	http  *http.Client
 }
 
@@ -84,7 +84,7 @@ func startReplica(t *testing.T, name, dsn string) *replica {
 	t.Helper()
 	logs := &logbuf.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("replica", name)
-	st, err := postgres.Open(context.Background(), dsn, postgres.WithLogger(logger))
+	st, err := sqlstore.OpenPostgres(context.Background(), dsn, sqlstore.WithLogger(logger))
 	if err != nil {
 		t.Fatalf("replica %s: %v", name, err)
 	}
@@ -267,7 +267,7 @@ func wantError(t *testing.T, what string, tr tokenResponse, status int, code str
 // whatever one of them issues, rotates or changes, the other honours.
 func TestReplicas(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	seeder, err := postgres.Open(t.Context(), dsn)
+	seeder, err := sqlstore.OpenPostgres(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestReplicas(t *testing.T) {
 // done, and recovers without a restart.
 func TestReplicaLosesDatabase(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	seeder, err := postgres.Open(t.Context(), dsn)
+	seeder, err := sqlstore.OpenPostgres(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +446,7 @@ func TestReplicaLosesDatabase(t *testing.T) {
 func TestReplicasSurvivePostgresRestart(t *testing.T) {
 	pgtest.SkipUnlessRestartable(t)
 	dsn := pgtest.DSN(t)
-	seeder, err := postgres.Open(t.Context(), dsn)
+	seeder, err := sqlstore.OpenPostgres(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 )
@@ -29,7 +29,7 @@ import (
 func TestScheduledRotationInServer(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Now().Truncate(time.Second)}
-	st, err := sqlite.Open(ctx, t.TempDir()+"/auth.db")
+	st, err := sqlstore.OpenSQLite(ctx, t.TempDir()+"/auth.db")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
@@ -46,7 +46,7 @@ func (g *gatedStore) GetClient(ctx context.Context, id string) (store.Client, er
 func TestShutdownDrainsAcceptedRequests(t *testing.T) {
 	const inFlight = 16
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir()+"/auth.db")
+	st, err := sqlstore.OpenSQLite(ctx, t.TempDir()+"/auth.db")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/authserver/internal/signing"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 func TestRotationDue(t *testing.T) {
@@ -119,7 +119,7 @@ func TestScheduledRotationNeverFailsVerification(t *testing.T) {
 	)
 	ctx := context.Background()
 	clk := newClock(t0)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "auth.db"))
+	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "auth.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestScheduledRotationNeverFailsVerification(t *testing.T) {
 func TestRotatorClaimsOncePerKey(t *testing.T) {
 	ctx := context.Background()
 	clk := newClock(t0)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "auth.db"))
+	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "auth.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

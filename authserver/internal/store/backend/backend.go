@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 // Store is a store.Store that also manages its schema.
@@ -21,10 +20,7 @@ type Store interface {
 	SchemaVersion(ctx context.Context) (int, error)
 }
 
-var (
-	_ Store = (*sqlite.Store)(nil)
-	_ Store = (*postgres.Store)(nil)
-)
+var _ Store = (*sqlstore.Store)(nil)
 
 // IsPostgres reports whether dsn names a PostgreSQL database (a
 // postgres:// or postgresql:// URL) rather than a SQLite file.
@@ -38,9 +34,9 @@ func IsPostgres(dsn string) bool {
 // the password of a URL.
 func Open(ctx context.Context, dsn string, logger *slog.Logger, now func() time.Time) (Store, error) {
 	if IsPostgres(dsn) {
-		return postgres.Open(ctx, dsn, postgres.WithLogger(logger), postgres.WithClock(now))
+		return sqlstore.OpenPostgres(ctx, dsn, sqlstore.WithLogger(logger), sqlstore.WithClock(now))
 	}
-	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger), sqlite.WithClock(now))
+	return sqlstore.OpenSQLite(ctx, dsn, sqlstore.WithLogger(logger), sqlstore.WithClock(now))
 }
 
 // Redact returns dsn fit for messages and logs: a PostgreSQL URL with its

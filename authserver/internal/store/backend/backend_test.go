@@ -11,9 +11,8 @@ import (
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/postgres/pgtest"
-	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlite"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/pgtest"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 var clock = time.Date(2031, time.January, 2, 3, 4, 5, 0, time.UTC)
@@ -71,8 +70,8 @@ func TestOpenSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if _, ok := s.(*sqlite.Store); !ok {
-		t.Fatalf("Open of a path returned %T, want *sqlite.Store", s)
+	if st, ok := s.(*sqlstore.Store); !ok || st.Backend() != "sqlite" {
+		t.Fatalf("Open of a path returned %T, want a SQLite *sqlstore.Store", s)
 	}
 	checkWorks(t, s)
 }
@@ -85,8 +84,8 @@ func TestOpenPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if _, ok := s.(*postgres.Store); !ok {
-		t.Fatalf("Open of a postgres:// URL returned %T, want *postgres.Store", s)
+	if st, ok := s.(*sqlstore.Store); !ok || st.Backend() != "postgres" {
+		t.Fatalf("Open of a postgres:// URL returned %T, want a PostgreSQL *sqlstore.Store", s)
 	}
 	if !strings.Contains(logs.String(), "applied database migration") {
 		t.Fatalf("the logger given to Open was not used: %q", logs.String())

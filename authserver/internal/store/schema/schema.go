@@ -14,36 +14,54 @@ import (
 // Migration is one numbered migration file.
 type Migration struct {
 	Version int
-	Name    string // file name, such as 0001_init.sql
+	Name    string // file name without any dialect, such as 0001_init.sql
 	SQL     string
+	// Shared is true for a migration written once for every dialect, which
+	// the backend translates; false for one written in the dialect itself.
+	Shared bool
 }
 
-// Load reads the files NNNN_name.sql in dir of fsys, in version order, and
-// ignores other files. Versions must start at 1 and have no gaps.
-func Load(fsys fs.FS, dir string) ([]Migration, error) {
+// Load reads the shared migrations, the files NNNN_name.sql in dir of fsys,
+// in version order, and ignores other files. Versions must start at 1 and
+// have no gaps.
+func Load(fsys fs.FS, dir string) ([]Migration, error) { return LoadDialect(fsys, dir, "") }
+
+// LoadDialect reads the migrations of one dialect: for each version either
+// the shared file NNNN_name.sql or the dialect's own NNNN_name.DIALECT.sql
+// (a migration that was written for each dialect before they shared one),
+// never both. The files of other dialects and files not ending in .sql are
+// ignored. Versions must start at 1 and have no gaps.
+func LoadDialect(fsys fs.FS, dir, dialect string) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	var ms []Migration
 	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
+		file := e.Name()
+		if e.IsDir() || !strings.HasSuffix(file, ".sql") {
+			continue
+		}
+		name, fileDialect := file, ""
+		if base, d, ok := strings.Cut(strings.TrimSuffix(file, ".sql"), "."); ok {
+			name, fileDialect = base+".sql", d
+		}
+		if fileDialect != "" && fileDialect != dialect {
 			continue
 		}
 		prefix, _, ok := strings.Cut(name, "_")
 		if !ok {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
+			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", file)
 		}
 		v, err := strconv.Atoi(prefix)
 		if err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version number", name)
+			return nil, fmt.Errorf("migration %s: name must start with a positive version number", file)
 		}
-		b, err := fs.ReadFile(fsys, path.Join(dir, name))
+		b, err := fs.ReadFile(fsys, path.Join(dir, file))
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
+		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b), Shared: fileDialect == ""})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	for i, m := range ms {
@@ -57,12 +75,12 @@ func Load(fsys fs.FS, dir string) ([]Migration, error) {
 	return ms, nil
 }
 
-// MustLoad is Load for migrations embedded in the binary: it panics,
-// naming the backend, if they are malformed.
-func MustLoad(fsys fs.FS, dir, backend string) []Migration {
-	ms, err := Load(fsys, dir)
+// MustLoad is LoadDialect for migrations embedded in the binary: it panics,
+// naming the dialect, if they are malformed.
+func MustLoad(fsys fs.FS, dir, dialect string) []Migration {
+	ms, err := LoadDialect(fsys, dir, dialect)
 	if err != nil {
-		panic(backend + ": " + err.Error())
+		panic(dialect + ": " + err.Error())
 	}
 	return ms
 }
@@ -80,11 +98,12 @@ type Runner struct {
 	Log *slog.Logger
 }
 
-// Check returns TooNew, with both versions, if a database at version
-// current is newer than latest, the newest version the binary knows.
+// Check returns TooNew, with the backend and both versions, if a database
+// at version current is newer than latest, the newest version the binary
+// knows.
 func (r Runner) Check(current, latest int) error {
 	if current > latest {
-		return fmt.Errorf("%w (database version %d, binary version %d)", r.TooNew, current, latest)
+		return fmt.Errorf("%s: %w (database version %d, binary version %d)", r.Backend, r.TooNew, current, latest)
 	}
 	return nil
 }

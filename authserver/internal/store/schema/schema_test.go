@@ -57,7 +57,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (Migration{Version: 1, Name: "0001_init.sql", SQL: "CREATE TABLE t (id TEXT);"}); len(ms) != 1 || ms[0] != want {
+		if want := (Migration{Version: 1, Name: "0001_init.sql", SQL: "CREATE TABLE t (id TEXT);", Shared: true}); len(ms) != 1 || ms[0] != want {
 			t.Fatalf("got %+v, want [%+v]", ms, want)
 		}
 	})
@@ -153,5 +153,35 @@ func TestApply(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadDialect(t *testing.T) {
+	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	fsys := fstest.MapFS{
+		"m/0001_init.a.sql": file("A1"), "m/0001_init.b.sql": file("B1"),
+		"m/0002_index.sql": file("shared"),
+	}
+	for _, dialect := range []string{"a", "b"} {
+		ms, err := LoadDialect(fsys, "m", dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []Migration{
+			{Version: 1, Name: "0001_init.sql", SQL: strings.ToUpper(dialect) + "1"},
+			{Version: 2, Name: "0002_index.sql", SQL: "shared", Shared: true},
+		}
+		if fmt.Sprint(ms) != fmt.Sprint(want) {
+			t.Fatalf("dialect %s: got %+v, want %+v", dialect, ms, want)
+		}
+	}
+	// A dialect without its own file of a version has a gap.
+	if ms, err := LoadDialect(fsys, "m", "c"); err == nil {
+		t.Fatalf("dialect c: got %+v, want an error for the missing version 1", ms)
+	}
+	// A version may not be both shared and a dialect's own.
+	fsys["m/0002_index.a.sql"] = file("A2")
+	if ms, err := LoadDialect(fsys, "m", "a"); err == nil {
+		t.Fatalf("got %+v, want an error for version 2 given twice", ms)
 	}
 }

@@ -1,4 +1,4 @@
-// Package sqlcodec holds what the SQL backends of store.Store share about
+// Package sqlcodec holds what the SQL dialects of store.Store share about
 // the values they write and the errors they return, whatever their dialect:
 //
 //   - times are kept as int64 nanoseconds since the Unix epoch, the zero
@@ -11,6 +11,6 @@
 //   - driver errors are mapped to store.ErrNotFound and
 //     store.ErrAlreadyExists, with the backend and the operation as context.
 //
-// The SQL itself, the column types and the driver's error codes stay in
-// each backend.
+// The SQL itself, the column types and the driver's error codes are
+// sqlstore's, in its dialect.
 package sqlcodec

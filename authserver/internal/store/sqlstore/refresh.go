@@ -1,0 +1,181 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
+)
+
+// families lists the columns of a refresh family.
+var families = newTable("refresh_families", 1, func(_ *dialect, f *store.RefreshFamily) []field {
+	return []field{
+		{"id", &f.ID},
+		{"client_id", &f.ClientID},
+		{"subject", &f.Subject},
+		{"created_at", (*nanos)(&f.CreatedAt)},
+		{"expires_at", (*nanos)(&f.ExpiresAt)},
+		{"revoked_at", (*nanos)(&f.RevokedAt)},
+	}
+})
+
+// tokens lists the columns of a refresh token.
+var tokens = newTable("refresh_tokens", 1, func(d *dialect, t *store.RefreshToken) []field {
+	return []field{
+		{"id", &t.ID},
+		{"family_id", &t.FamilyID},
+		{"client_id", &t.ClientID},
+		{"subject", &t.Subject},
+		{"scopes", d.list(&t.Scopes)},
+		{"audience", d.list(&t.Audience)},
+		{"created_at", (*nanos)(&t.CreatedAt)},
+		{"expires_at", (*nanos)(&t.ExpiresAt)},
+		{"used_at", (*nanos)(&t.UsedAt)},
+	}
+})
+
+var (
+	// qGetRefreshToken selects a token and its family.
+	qGetRefreshToken = newReadQuery(`SELECT ` + tokens.columns("t.") + `, ` + families.columns("f.") + `
+FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+WHERE t.id = ?`)
+	// qLockRotation selects, and locks, the family of a token being
+	// rotated, and when the token was used.
+	qLockRotation = newQuery(`SELECT ` + families.columns("f.") + `, t.used_at
+FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+WHERE t.id = ? {for update}`)
+	qUseToken     = newQuery(`UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`)
+	qRevokeFamily = newQuery(`UPDATE refresh_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`)
+)
+
+// CreateRefreshToken starts family f with its first token t. An empty
+// FamilyID, ClientID or Subject of t is taken from f, a different one is an
+// error, and t expires no later than f. store.ErrAlreadyExists if the family
+// or the token ID exists.
+func (s *Store) CreateRefreshToken(ctx context.Context, f store.RefreshFamily, t store.RefreshToken) error {
+	if err := sqlcodec.CheckRefreshToken(f, &t); err != nil {
+		return s.errs.Prefix("create refresh token", err)
+	}
+	err := s.inTx(ctx, func(tx tx) error {
+		if _, err := tx.exec(families.insert, families.ptrs(s.d, &f)...); err != nil {
+			return err
+		}
+		_, err := tx.exec(tokens.insert, tokens.ptrs(s.d, &t)...)
+		return err
+	})
+	return s.wrap("create refresh token", err)
+}
+
+// GetRefreshToken returns the token with that ID and its family.
+func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, store.RefreshFamily, error) {
+	var (
+		t store.RefreshToken
+		f store.RefreshFamily
+	)
+	err := s.retryRead(ctx, func() error {
+		t, f = store.RefreshToken{}, store.RefreshFamily{}
+		ptrs := make([]any, 0, len(tokens.cols)+len(families.cols))
+		ptrs = families.appendPtrs(tokens.appendPtrs(ptrs, s.d, &t), s.d, &f)
+		return s.queryRow(ctx, qGetRefreshToken, id).Scan(ptrs...)
+	})
+	if err != nil {
+		return store.RefreshToken{}, store.RefreshFamily{}, s.wrap("get refresh token", err)
+	}
+	return t, f, nil
+}
+
+// RotateRefreshToken marks token oldID used at now and adds next to its
+// family, in one transaction that locks the family (SQLite's write lock,
+// PostgreSQL's row locks on the token and its family), so that rotations in
+// one family, in any number of processes, run one at a time. The token is
+// marked used by a conditional UPDATE (used_at IS NULL) as well, so of
+// concurrent rotations of one token at most one succeeds whatever the
+// isolation. An empty FamilyID, ClientID or Subject of next is taken from
+// the family, a different one is an error, and next expires no later than
+// the family.
+//
+// If oldID was already used or its family is revoked, the family is revoked
+// at now (unless it already was) and that revocation is committed before
+// store.ErrTokenReused is returned. store.ErrNotFound if there is no token
+// oldID. On any error, next is not stored.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error {
+	if err := sqlcodec.CheckRotation(now, next); err != nil {
+		return s.errs.Prefix("rotate refresh token", err)
+	}
+	var (
+		reused bool
+		f      store.RefreshFamily
+	)
+	err := s.inTx(ctx, func(tx tx) error {
+		reused, f = false, store.RefreshFamily{}
+		var used time.Time
+		if err := tx.queryRow(qLockRotation, oldID).Scan(append(families.ptrs(s.d, &f), (*nanos)(&used))...); err != nil {
+			return err
+		}
+		if !f.Revoked() && used.IsZero() {
+			res, err := tx.exec(qUseToken, (*nanos)(&now), oldID)
+			if err != nil {
+				return err
+			}
+			if mustAffect(res) == nil {
+				n := next
+				if err := sqlcodec.FillToken(&n, f); err != nil {
+					return err
+				}
+				_, err := tx.exec(tokens.insert, tokens.ptrs(s.d, &n)...)
+				return err
+			}
+		}
+		// Already used, or in a revoked family.
+		if _, err := tx.exec(qRevokeFamily, (*nanos)(&now), f.ID); err != nil {
+			return err
+		}
+		reused = true
+		return nil
+	})
+	if err != nil {
+		return s.wrap("rotate refresh token", err)
+	}
+	if reused {
+		s.log.WarnContext(ctx, "refresh token reused; revoked its family", "family", f.ID)
+		return s.errs.Prefix("rotate refresh token", store.ErrTokenReused)
+	}
+	return nil
+}
+
+// GetRefreshFamily returns a family by ID.
+func (s *Store) GetRefreshFamily(ctx context.Context, id string) (store.RefreshFamily, error) {
+	return get(ctx, s, families, "get refresh family", id)
+}
+
+// RevokeRefreshFamily revokes a family at now. A family that is already
+// revoked keeps its first revocation time.
+func (s *Store) RevokeRefreshFamily(ctx context.Context, id string, now time.Time) error {
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return s.errs.Prefix("revoke refresh family", err)
+	}
+	err := s.inTx(ctx, func(tx tx) error {
+		res, err := tx.exec(qRevokeFamily, (*nanos)(&now), id)
+		if err != nil {
+			return err
+		}
+		if mustAffect(res) == nil {
+			return nil
+		}
+		// Nothing to revoke: store.ErrNotFound unless it is revoked already.
+		_, err = families.scan(s.d, tx.queryRow(families.get, id))
+		return err
+	})
+	return s.wrap("revoke refresh family", err)
+}
+
+// RevokeUserRefreshFamilies revokes, at now, every family whose subject is
+// username and that is not revoked yet.
+func (s *Store) RevokeUserRefreshFamilies(ctx context.Context, username string, now time.Time) error {
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return s.errs.Prefix("revoke user refresh families", err)
+	}
+	_, err := s.exec(ctx, qRevokeSubject, (*nanos)(&now), username)
+	return s.wrap("revoke user refresh families", err)
+}
