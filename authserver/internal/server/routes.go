@@ -19,7 +19,7 @@ type handlers struct {
 
 // routes is the authorization server's whole HTTP surface.
 func (s *Server) routes(h handlers) http.Handler {
-	meta := discovery.Handler(discovery.New(s.cfg.Issuer))
+	meta := discovery.Handler(discovery.New(s.cfg.Issuer, s.cfg.SigningAlg))
 	mux := http.NewServeMux()
 	// routes are the exact paths served, the route label of the metrics;
 	// every other path is metrics.OtherRoute.
