@@ -14,7 +14,9 @@ const MaxLen = 2000
 // Match reports whether requested is one of registered, and returns the
 // registered form it matched.
 func Match(registered []string, requested string) (string, bool) {
-	if requested == "" || len(requested) > MaxLen {
+	if requested == "" || len(requested) > MaxLen || strings.Contains(requested, "#") {
+		// RFC 6749 §3.1.2: a redirect URI never has a fragment, even one
+		// registered by mistake.
 		return "", false
 	}
 	for _, r := range registered {

@@ -10,6 +10,7 @@ func TestMatch(t *testing.T) {
 		"http://[::1]:8080/v6",
 		"http://localhost:4180/oauth2/callback",
 		"com.example.app:/oauth2redirect",
+		"https://app.example.com/registered#by-mistake",
 	}
 	tests := []struct {
 		requested string
@@ -54,6 +55,7 @@ func TestMatch(t *testing.T) {
 		{"https://app.example.com/cb?tenant=b", false},
 		{"https://app.example.com/cb?tenant=a&x=1", false},
 		{"https://app.example.com/callback ", false},
+		{"https://app.example.com/registered#by-mistake", false},
 		{"", false},
 	}
 	for _, tt := range tests {
