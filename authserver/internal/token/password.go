@@ -13,6 +13,7 @@ import (
 	"github.com/go-oauth2/oauth2/v4"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
+	"github.com/fastsafe/fastsafe/authserver/internal/scope"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/username"
 )
@@ -77,10 +78,10 @@ func (g *passwordGrant) decide(ctx context.Context, client store.Client, req pas
 	}
 	// Scope and audience are checked against the client before the
 	// password, so their errors say nothing about the user.
-	if _, err := grantScopes(req.scope, client.Scopes, nil); err != nil {
+	if _, err := scope.Grant(req.scope, client.Scopes, nil); err != nil {
 		return decision{}, err
 	}
-	aud, err := narrowAudience(req.resources, client.Audience)
+	aud, err := scope.Audience(req.resources, client.Audience)
 	if err != nil {
 		return decision{}, err
 	}
@@ -117,7 +118,7 @@ func (g *passwordGrant) decide(ctx context.Context, client store.Client, req pas
 	if rehash {
 		g.rehash(ctx, u.Username, req.password)
 	}
-	scopes, err := grantScopes(req.scope, client.Scopes, u.Scopes)
+	scopes, err := scope.Grant(req.scope, client.Scopes, u.Scopes)
 	if err != nil {
 		return decision{}, err
 	}
