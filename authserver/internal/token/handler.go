@@ -14,6 +14,7 @@ import (
 	"github.com/go-oauth2/oauth2/v4"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/form"
+	"github.com/fastsafe/fastsafe/authserver/internal/login"
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
 	"github.com/fastsafe/fastsafe/authserver/internal/reqlog"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
@@ -33,34 +34,14 @@ const maxScopeLen = 2048
 // Store is what the token endpoint reads and writes: the union of what
 // its grants and its engine need.
 type Store interface {
-	passwordStore
+	login.Users
 	refreshTokenStore
 	refreshWriter
-}
-
-// Passwords verifies and hashes users' passwords.
-type Passwords interface {
-	Verify(ctx context.Context, hash []byte, pw string) (ok, rehash bool, err error)
-	Hash(ctx context.Context, pw string) ([]byte, error)
 }
 
 // ClientAuthenticator authenticates the client of a request.
 type ClientAuthenticator interface {
 	Authenticate(ctx context.Context, r *http.Request, form url.Values, confidentialOnly bool) (store.Client, error)
-}
-
-// LoginThrottle locks out accounts that fail to log in too often, and
-// counts failed logins against the client and the source address too.
-// *throttle.Guard implements it.
-type LoginThrottle interface {
-	// AccountLocked reports whether the account (normalised user name) is
-	// locked out.
-	AccountLocked(username string) bool
-	// LoginFailed records a failed login to username ("" when the name was
-	// not even valid) through clientID by r.
-	LoginFailed(r *http.Request, clientID, username string)
-	// LoginSucceeded clears the account's failures.
-	LoginSucceeded(username string)
 }
 
 // Options configures the token endpoint.
@@ -77,7 +58,7 @@ type Options struct {
 	Now                     func() time.Time
 	Logger                  *slog.Logger
 	// Throttle limits password guessing; nil means no limit.
-	Throttle LoginThrottle
+	Throttle login.Throttle
 	// Observer is told of issued tokens, errors and refresh token reuse,
 	// for metrics; nil means nobody is told.
 	Observer Observer
@@ -106,15 +87,12 @@ type Handler struct {
 }
 
 // NewHandler returns the token endpoint.
-func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords Passwords, signer Signer) *Handler {
+func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords login.Passwords, signer Signer) *Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Throttle == nil {
-		opts.Throttle = noThrottle{}
 	}
 	if opts.Observer == nil {
 		opts.Observer = noObserver{}
@@ -123,10 +101,7 @@ func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords P
 		opts:    opts,
 		clients: clients,
 		password: &passwordGrant{
-			users:     st,
-			passwords: passwords,
-			throttle:  opts.Throttle,
-			logger:    opts.Logger,
+			logins:    login.NewChecker(st, passwords, opts.Throttle, opts.Logger),
 			familyTTL: opts.RefreshTokenAbsoluteTTL,
 		},
 		refresh: &refreshTokenGrant{tokens: st, logger: opts.Logger, observer: opts.Observer},
@@ -236,13 +211,6 @@ func (h *Handler) engineError(err error) error {
 		return oautherr.Internal(err)
 	}
 }
-
-// noThrottle is the LoginThrottle of an endpoint without one.
-type noThrottle struct{}
-
-func (noThrottle) AccountLocked(string) bool                 { return false }
-func (noThrottle) LoginFailed(*http.Request, string, string) {}
-func (noThrottle) LoginSucceeded(string)                     {}
 
 // noObserver is the Observer of an endpoint nobody observes.
 type noObserver struct{}
