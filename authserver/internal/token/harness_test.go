@@ -220,6 +220,7 @@ func (o *recordingObserver) TokenError(endpoint, code string) {
 	o.add("error " + endpoint + " " + code)
 }
 func (o *recordingObserver) RefreshReuseDetected() { o.add("reuse") }
+func (o *recordingObserver) CodeReuseDetected()    { o.add("code reuse") }
 
 // take returns the events recorded since the last call.
 func (o *recordingObserver) take() []string {
@@ -244,6 +245,12 @@ type edSigner struct{ key ed25519.PrivateKey }
 func (s edSigner) Sign(c jwt.Claims) (string, error) {
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
 	t.Header["typ"] = "at+jwt"
+	t.Header["kid"] = "test"
+	return t.SignedString(s.key)
+}
+
+func (s edSigner) SignIDToken(build func(alg string) jwt.Claims) (string, error) {
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, build("EdDSA"))
 	t.Header["kid"] = "test"
 	return t.SignedString(s.key)
 }
