@@ -132,3 +132,7 @@ func (c Cookies) CheckForm(r *http.Request, token string) bool {
 	}
 	return subtle.ConstantTimeCompare([]byte(token), []byte(want)) == 1
 }
+
+// NewID returns a new public session ID, the "sid" of ID tokens: random,
+// and unrelated to the cookie value.
+func NewID() string { return rand.Text() }
