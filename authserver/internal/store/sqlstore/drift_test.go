@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
 )
 
 // TestSchemasAgree migrates a new SQLite file and a new PostgreSQL schema,
