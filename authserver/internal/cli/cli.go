@@ -70,6 +70,8 @@ var commands = []command{
 	usersEnableCommand,
 	usersPasswdCommand,
 	usersDeleteCommand,
+	usersConsentsCommand,
+	usersRevokeConsentCommand,
 	clientsAddCommand,
 	clientsListCommand,
 	clientsDeleteCommand,

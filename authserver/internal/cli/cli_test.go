@@ -652,7 +652,7 @@ func TestUsageErrors(t *testing.T) {
 		{"missing audience", []string{"clients", "add", "web", "--grants", "password"}, nil, "--audience is required"},
 		{"public client_credentials", []string{"clients", "add", "web", "--public", "--grants", "client_credentials", "--audience", "api"}, nil, "a public client cannot use client_credentials"},
 		{"public secret-stdin", []string{"clients", "add", "web", "--public", "--secret-stdin", "--grants", "password", "--audience", "api"}, nil, "exclude each other"},
-		{"refresh without password", []string{"clients", "add", "web", "--grants", "refresh_token,client_credentials", "--audience", "api"}, nil, "refresh_token needs password"},
+		{"refresh without password", []string{"clients", "add", "web", "--grants", "refresh_token,client_credentials", "--audience", "api"}, nil, "refresh_token needs authorization_code or password"},
 		{"bad client id", []string{"clients", "add", "my client", "--grants", "password", "--audience", "api"}, nil, "may contain only ASCII letters"},
 		{"negative activate-after", []string{"keys", "rotate", "--activate-after", "-1m"}, nil, "--activate-after must not be negative"},
 		{"bad health url", []string{"healthcheck", "--url", "ftp://x"}, nil, "is not an http(s) URL"},

@@ -6,7 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/fastsafe/fastsafe/authserver/internal/redirecturi"
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 )
@@ -24,22 +28,36 @@ var clientsAddCommand = command{
 	details: `ID is 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'. Users and
 clients share one namespace: a client cannot take a user's name as ID.
 
---grants lists the grant types the client may use: password,
-client_credentials and refresh_token. refresh_token needs password, as
-refresh tokens are only issued with it; a public client cannot use
-client_credentials.
+--grants lists the grant types the client may use: authorization_code,
+password, client_credentials and refresh_token. refresh_token needs
+authorization_code or password, as refresh tokens are only issued with
+them; a public client cannot use client_credentials.
+
+A client that signs people in (authorization_code) registers the exact
+redirect URIs it may send them back to (--redirect-uris): https, or http
+on a loopback host (127.0.0.1 and [::1] may vary the port, RFC 8252), or
+a private-use scheme such as com.example.app:/cb for a --public native
+app. Its --name is shown on the sign-in and consent pages;
+--skip-consent marks a first-party client whose requests need no
+consent; --post-logout-redirect-uris are where it may send people after
+they sign out.
 
 ` + secretOutput,
 	db: dbExisting,
 	setup: func(fs *flag.FlagSet) action {
-		grants := fs.String("grants", "", "comma-separated `list` of the grant types the client may use: password, client_credentials, refresh_token (required)")
+		grants := fs.String("grants", "", "comma-separated `list` of the grant types the client may use: authorization_code, password, client_credentials, refresh_token (required)")
 		scopes := fs.String("scopes", "", "comma-separated `list` of the scopes the client may request")
 		audience := fs.String("audience", "", "comma-separated `list` of the audiences of its access tokens (required)")
 		public := fs.Bool("public", false, "the client is public: it has no secret and cannot use client_credentials")
 		secretStdin := fs.Bool("secret-stdin", false, "read the secret from standard input instead of generating one")
+		var si signIn
+		fs.StringVar(&si.redirectURIs, "redirect-uris", "", "comma-separated `list` of the exact redirect URIs of the authorization_code grant (required with it)")
+		fs.StringVar(&si.postLogout, "post-logout-redirect-uris", "", "comma-separated `list` of the URIs people may be sent to after signing out")
+		fs.StringVar(&si.name, "name", "", "the `name` shown on the sign-in and consent pages (default: the ID)")
+		fs.BoolVar(&si.skipConsent, "skip-consent", false, "a first-party client: people are not asked to consent to its requests")
 		return func(ctx context.Context, a *app, args []string) error {
 			const cmd = "clients add"
-			c, err := newClient(args[0], *grants, *scopes, *audience, *public, *secretStdin)
+			c, err := newClient(args[0], *grants, *scopes, *audience, *public, *secretStdin, si)
 			if err != nil {
 				return &usageError{cmd: cmd, err: err}
 			}
@@ -64,7 +82,8 @@ client_credentials.
 				return fmt.Errorf("adding client %q: %w", c.ID, err)
 			}
 			a.audit(ctx, "client added", "client_id", c.ID, "public", *public,
-				"grants", c.Grants, "scopes", c.Scopes, "audience", c.Audience)
+				"grants", c.Grants, "scopes", c.Scopes, "audience", c.Audience,
+				"redirect_uris", c.RedirectURIs, "skip_consent", c.SkipConsent)
 			switch {
 			case *public:
 				fmt.Fprintf(a.stdout, "public client %q added\n", c.ID)
@@ -79,9 +98,19 @@ client_credentials.
 	},
 }
 
+// signIn are the settings of "clients add" for clients that sign people
+// in.
+type signIn struct {
+	redirectURIs, postLogout, name string
+	skipConsent                    bool
+}
+
+// maxNameLen bounds a client's shown name, in bytes.
+const maxNameLen = 100
+
 // newClient checks the arguments of "clients add" and returns the client
 // they describe, without a secret.
-func newClient(id, grants, scopes, audience string, public, secretStdin bool) (store.Client, error) {
+func newClient(id, grants, scopes, audience string, public, secretStdin bool, si signIn) (store.Client, error) {
 	if err := checkClientID(id); err != nil {
 		return store.Client{}, err
 	}
@@ -92,8 +121,8 @@ func newClient(id, grants, scopes, audience string, public, secretStdin bool) (s
 	if len(g) == 0 {
 		return store.Client{}, fmt.Errorf("--grants is required; want one or more of password, client_credentials, refresh_token")
 	}
-	if slices.Contains(g, grantRefreshToken) && !slices.Contains(g, grantPassword) {
-		return store.Client{}, errors.New("--grants refresh_token needs password too: refresh tokens are only issued with the password grant")
+	if slices.Contains(g, grantRefreshToken) && !slices.Contains(g, grantPassword) && !slices.Contains(g, grantAuthorizationCode) {
+		return store.Client{}, errors.New("--grants refresh_token needs authorization_code or password too: refresh tokens are only issued with them")
 	}
 	if public && slices.Contains(g, grantClientCredentials) {
 		return store.Client{}, errors.New("a public client cannot use client_credentials: it has no secret to authenticate with")
@@ -112,7 +141,38 @@ func newClient(id, grants, scopes, audience string, public, secretStdin bool) (s
 	if len(aud) == 0 {
 		return store.Client{}, errors.New("--audience is required: the resource servers its access tokens are for")
 	}
-	return store.Client{ID: id, Grants: g, Scopes: sc, Audience: aud}, nil
+	c := store.Client{ID: id, Grants: g, Scopes: sc, Audience: aud, SkipConsent: si.skipConsent}
+	if err := si.apply(&c, public); err != nil {
+		return store.Client{}, err
+	}
+	return c, nil
+}
+
+// apply checks the sign-in settings and sets them on c.
+func (si signIn) apply(c *store.Client, public bool) error {
+	kind := redirecturi.Web
+	if public {
+		kind = redirecturi.Native
+	}
+	check := func(uri string) error { return redirecturi.Validate(uri, kind) }
+	var err error
+	if c.RedirectURIs, err = parseList("redirect-uris", si.redirectURIs, check); err != nil {
+		return err
+	}
+	if c.PostLogoutRedirectURIs, err = parseList("post-logout-redirect-uris", si.postLogout, check); err != nil {
+		return err
+	}
+	codeGrant := slices.Contains(c.Grants, grantAuthorizationCode)
+	switch {
+	case codeGrant && len(c.RedirectURIs) == 0:
+		return errors.New("--grants authorization_code needs --redirect-uris: the exact URIs people are sent back to")
+	case !codeGrant && (len(c.RedirectURIs) > 0 || len(c.PostLogoutRedirectURIs) > 0 || si.skipConsent):
+		return errors.New("--redirect-uris, --post-logout-redirect-uris and --skip-consent are for clients with the authorization_code grant")
+	case len(si.name) > maxNameLen || !utf8.ValidString(si.name) || strings.ContainsFunc(si.name, unicode.IsControl):
+		return fmt.Errorf("--name must be at most %d bytes of printable text", maxNameLen)
+	}
+	c.Name = strings.TrimSpace(si.name)
+	return nil
 }
 
 var clientsListCommand = command{
@@ -125,13 +185,21 @@ var clientsListCommand = command{
 			if err != nil {
 				return fmt.Errorf("listing clients: %w", err)
 			}
-			t := newTable(a.stdout, "ID", "TYPE", "GRANTS", "SCOPES", "AUDIENCE")
+			t := newTable(a.stdout, "ID", "TYPE", "GRANTS", "SCOPES", "AUDIENCE", "NAME", "CONSENT", "REDIRECT URIS", "POST-LOGOUT URIS")
 			for _, c := range clients {
 				kind := "confidential"
 				if c.Public() {
 					kind = "public"
 				}
-				t.row(c.ID, kind, list(c.Grants), list(c.Scopes), list(c.Audience))
+				consent := "asked"
+				switch {
+				case !slices.Contains(c.Grants, grantAuthorizationCode):
+					consent = ""
+				case c.SkipConsent:
+					consent = "skipped"
+				}
+				t.row(c.ID, kind, list(c.Grants), list(c.Scopes), list(c.Audience), c.Name, consent,
+					list(c.RedirectURIs), list(c.PostLogoutRedirectURIs))
 			}
 			return t.flush()
 		}

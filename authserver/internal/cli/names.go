@@ -85,12 +85,13 @@ func checkAudience(s string) error {
 
 // Grant types a client may be allowed.
 const (
+	grantAuthorizationCode = "authorization_code"
 	grantPassword          = "password"
 	grantClientCredentials = "client_credentials"
 	grantRefreshToken      = "refresh_token"
 )
 
-var grantTypes = []string{grantPassword, grantClientCredentials, grantRefreshToken}
+var grantTypes = []string{grantAuthorizationCode, grantPassword, grantClientCredentials, grantRefreshToken}
 
 func checkGrant(g string) error {
 	if !slices.Contains(grantTypes, g) {

@@ -16,6 +16,10 @@ type Config struct {
 	AccessTokenTTL          time.Duration // --access-token-ttl (30m)
 	RefreshTokenTTL         time.Duration // --refresh-token-ttl: idle expiry (24h)
 	RefreshTokenAbsoluteTTL time.Duration // --refresh-token-absolute-ttl: absolute expiry (720h)
+	// SessionTTL, --session-ttl, is how long a browser session lasts
+	// after a person signs in on the sign-in page (12h): until then they
+	// are not asked for their password again.
+	SessionTTL time.Duration
 
 	SigningAlg       string        // --signing-alg: RS256 (default), ES256 or EdDSA
 	KeyActivateAfter time.Duration // --key-activate-after: how long a new key is published before it signs (10m)

@@ -79,6 +79,7 @@ func (c Config) Validate() error {
 	}
 	positive("refresh-token-ttl", c.RefreshTokenTTL)
 	positive("refresh-token-absolute-ttl", c.RefreshTokenAbsoluteTTL)
+	positive("session-ttl", c.SessionTTL)
 	if c.RefreshTokenTTL > 0 && c.RefreshTokenAbsoluteTTL > 0 && c.RefreshTokenTTL > c.RefreshTokenAbsoluteTTL {
 		bad("--refresh-token-ttl (%s) must not be longer than --refresh-token-absolute-ttl (%s)",
 			FormatDuration(c.RefreshTokenTTL), FormatDuration(c.RefreshTokenAbsoluteTTL))

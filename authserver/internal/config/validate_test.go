@@ -38,6 +38,7 @@ func TestValidateOneProblem(t *testing.T) {
 		{"access ttl zero", func(c *Config) { c.AccessTokenTTL = 0 }, "--access-token-ttl must be greater than zero, not 0s"},
 		{"refresh ttl negative", func(c *Config) { c.RefreshTokenTTL = -time.Minute }, "--refresh-token-ttl must be greater than zero, not -1m"},
 		{"absolute ttl zero", func(c *Config) { c.RefreshTokenAbsoluteTTL = 0 }, "--refresh-token-absolute-ttl must be greater than zero"},
+		{"session ttl zero", func(c *Config) { c.SessionTTL = 0 }, "--session-ttl must be greater than zero"},
 		{"refresh ttl over absolute", func(c *Config) { c.RefreshTokenTTL = 48 * time.Hour; c.RefreshTokenAbsoluteTTL = 24 * time.Hour },
 			"--refresh-token-ttl (48h) must not be longer than --refresh-token-absolute-ttl (24h)"},
 		{"refresh ttl equal absolute", func(c *Config) { c.RefreshTokenTTL = 24 * time.Hour; c.RefreshTokenAbsoluteTTL = 24 * time.Hour }, ""},
@@ -134,7 +135,7 @@ func TestValidateEveryProblem(t *testing.T) {
 		t.Fatal("Validate() = nil")
 	}
 	want := []string{
-		"--addr", "--issuer", "--db", "--access-token-ttl", "--refresh-token-ttl (48h) must not be longer",
+		"--addr", "--issuer", "--db", "--access-token-ttl", "--session-ttl", "--refresh-token-ttl (48h) must not be longer",
 		"--signing-alg", "--key-activate-after", "--jwks-max-age", "--bcrypt-cost", "--log-level",
 		"--log-format", "--shutdown-timeout", "--login-max-failures", "--login-lockout", "--trusted-proxies",
 	}

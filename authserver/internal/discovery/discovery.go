@@ -6,37 +6,77 @@ import (
 	"strings"
 )
 
-// Metadata is the RFC 8414 §2 document.
+// Metadata is the OpenID Provider Metadata of OpenID Connect Discovery 1.0
+// §3, which is also the RFC 8414 §2 authorization server metadata: one
+// document serves both well-known paths.
 type Metadata struct {
 	Issuer                                    string   `json:"issuer"`
+	AuthorizationEndpoint                     string   `json:"authorization_endpoint"`
 	TokenEndpoint                             string   `json:"token_endpoint"`
+	UserinfoEndpoint                          string   `json:"userinfo_endpoint"`
 	JWKSURI                                   string   `json:"jwks_uri"`
+	EndSessionEndpoint                        string   `json:"end_session_endpoint"`
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
 	RevocationEndpoint                        string   `json:"revocation_endpoint"`
-	GrantTypesSupported                       []string `json:"grant_types_supported"`
+	ScopesSupported                           []string `json:"scopes_supported"`
 	ResponseTypesSupported                    []string `json:"response_types_supported"`
+	ResponseModesSupported                    []string `json:"response_modes_supported"`
+	GrantTypesSupported                       []string `json:"grant_types_supported"`
+	SubjectTypesSupported                     []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported          []string `json:"id_token_signing_alg_values_supported"`
 	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported"`
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
-	AccessTokenSigningAlgValuesSupported      []string `json:"access_token_signing_alg_values_supported,omitempty"`
+	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported"`
+	ClaimsSupported                           []string `json:"claims_supported"`
+	PromptValuesSupported                     []string `json:"prompt_values_supported"`
+	ClaimsParameterSupported                  bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported                 bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported              bool     `json:"request_uri_parameter_supported"`
+	// RFC 9207: every authorization response carries iss.
+	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	AccessTokenSigningAlgValuesSupported       []string `json:"access_token_signing_alg_values_supported,omitempty"`
 }
 
-// New describes the server at issuer.
-// The server has no authorization endpoint, so it supports no response
-// type.
-func New(issuer string) Metadata {
+// Paths of the endpoints, relative to the issuer.
+const (
+	PathAuthorize  = "/authorize"
+	PathToken      = "/token"
+	PathUserinfo   = "/userinfo"
+	PathJWKS       = "/.well-known/jwks.json"
+	PathLogout     = "/logout"
+	PathIntrospect = "/introspect"
+	PathRevoke     = "/revoke"
+)
+
+// New describes the server at issuer, whose tokens are signed with alg.
+func New(issuer, alg string) Metadata {
 	base := strings.TrimSuffix(issuer, "/")
+	algs := []string{alg}
 	return Metadata{
-		Issuer:                            issuer,
-		TokenEndpoint:                     base + "/token",
-		JWKSURI:                           base + "/.well-known/jwks.json",
-		IntrospectionEndpoint:             base + "/introspect",
-		RevocationEndpoint:                base + "/revoke",
-		GrantTypesSupported:               []string{"password", "client_credentials", "refresh_token"},
-		ResponseTypesSupported:            []string{},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+		Issuer:                                    issuer,
+		AuthorizationEndpoint:                     base + PathAuthorize,
+		TokenEndpoint:                             base + PathToken,
+		UserinfoEndpoint:                          base + PathUserinfo,
+		JWKSURI:                                   base + PathJWKS,
+		EndSessionEndpoint:                        base + PathLogout,
+		IntrospectionEndpoint:                     base + PathIntrospect,
+		RevocationEndpoint:                        base + PathRevoke,
+		ScopesSupported:                           []string{"openid", "profile", "email"},
+		ResponseTypesSupported:                    []string{"code"},
+		ResponseModesSupported:                    []string{"query"},
+		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials", "password"},
+		SubjectTypesSupported:                     []string{"public"},
+		IDTokenSigningAlgValuesSupported:          algs,
+		TokenEndpointAuthMethodsSupported:         []string{"client_secret_basic", "client_secret_post", "none"},
 		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "none"},
+		CodeChallengeMethodsSupported:             []string{"S256"},
+		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "sid",
+			"name", "preferred_username", "email"},
+		PromptValuesSupported:                      []string{"none", "login", "consent"},
+		AuthorizationResponseIssParameterSupported: true,
+		AccessTokenSigningAlgValuesSupported:       algs,
 	}
 }
 

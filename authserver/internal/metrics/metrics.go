@@ -29,6 +29,7 @@ type Metrics struct {
 	bcrypt        prometheus.Histogram
 	throttled     *prometheus.CounterVec
 	reuse         prometheus.Counter
+	codeReuse     prometheus.Counter
 	storeDuration *prometheus.HistogramVec
 	keyRotations  *prometheus.CounterVec
 	backups       *prometheus.CounterVec
@@ -71,6 +72,10 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 			Name: "fastsafe_auth_refresh_reuse_detected_total",
 			Help: "Refresh tokens presented again after rotation; each revokes its grant.",
 		}),
+		codeReuse: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fastsafe_auth_code_reuse_detected_total",
+			Help: "Authorization codes presented a second time; each revokes the grant the first use started.",
+		}),
 		storeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "fastsafe_auth_store_duration_seconds",
 			Help:    "Time of store calls, by store method.",
@@ -89,7 +94,7 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpRequests, m.httpDuration, m.tokensIssued, m.tokenErrors, m.bcrypt,
-		m.throttled, m.reuse, m.storeDuration, m.keyRotations, m.backups,
+		m.throttled, m.reuse, m.codeReuse, m.storeDuration, m.keyRotations, m.backups,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -141,6 +146,13 @@ func (m *Metrics) Throttled(kind string) {
 func (m *Metrics) RefreshReuseDetected() {
 	if m != nil {
 		m.reuse.Inc()
+	}
+}
+
+// CodeReuseDetected counts an authorization code presented a second time.
+func (m *Metrics) CodeReuseDetected() {
+	if m != nil {
+		m.codeReuse.Inc()
 	}
 }
 

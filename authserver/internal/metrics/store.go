@@ -165,3 +165,57 @@ func (s *timedStore) Ping(ctx context.Context) error {
 	defer s.m.observeStore("Ping", s.m.now())
 	return s.Store.Ping(ctx)
 }
+
+// CreateRefreshFamily implements store.Store.
+func (s *timedStore) CreateRefreshFamily(ctx context.Context, f store.RefreshFamily) error {
+	defer s.m.observeStore("CreateRefreshFamily", s.m.now())
+	return s.Store.CreateRefreshFamily(ctx, f)
+}
+
+// CreateAuthCode implements store.Store.
+func (s *timedStore) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+	defer s.m.observeStore("CreateAuthCode", s.m.now())
+	return s.Store.CreateAuthCode(ctx, c)
+}
+
+// ConsumeAuthCode implements store.Store.
+func (s *timedStore) ConsumeAuthCode(ctx context.Context, id string, now time.Time) (store.AuthCode, error) {
+	defer s.m.observeStore("ConsumeAuthCode", s.m.now())
+	return s.Store.ConsumeAuthCode(ctx, id, now)
+}
+
+// CreateSession implements store.Store.
+func (s *timedStore) CreateSession(ctx context.Context, sess store.Session) error {
+	defer s.m.observeStore("CreateSession", s.m.now())
+	return s.Store.CreateSession(ctx, sess)
+}
+
+// GetSession implements store.Store.
+func (s *timedStore) GetSession(ctx context.Context, id string) (store.Session, error) {
+	defer s.m.observeStore("GetSession", s.m.now())
+	return s.Store.GetSession(ctx, id)
+}
+
+// GetSessionByCookie implements store.Store.
+func (s *timedStore) GetSessionByCookie(ctx context.Context, cookieHash string) (store.Session, error) {
+	defer s.m.observeStore("GetSessionByCookie", s.m.now())
+	return s.Store.GetSessionByCookie(ctx, cookieHash)
+}
+
+// DeleteSession implements store.Store.
+func (s *timedStore) DeleteSession(ctx context.Context, id string) error {
+	defer s.m.observeStore("DeleteSession", s.m.now())
+	return s.Store.DeleteSession(ctx, id)
+}
+
+// GetConsent implements store.Store.
+func (s *timedStore) GetConsent(ctx context.Context, subject, clientID string) (store.Consent, error) {
+	defer s.m.observeStore("GetConsent", s.m.now())
+	return s.Store.GetConsent(ctx, subject, clientID)
+}
+
+// SaveConsent implements store.Store.
+func (s *timedStore) SaveConsent(ctx context.Context, c store.Consent) error {
+	defer s.m.observeStore("SaveConsent", s.m.now())
+	return s.Store.SaveConsent(ctx, c)
+}

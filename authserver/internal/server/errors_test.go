@@ -44,7 +44,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		{name: "repeated parameter", auth: basicWeb, body: pw("tester", userPassword) + "&username=other", wantStatus: 400, wantError: "invalid_request"},
 		{name: "missing grant type", auth: basicWeb, body: form("username", "tester"), wantStatus: 400, wantError: "invalid_request"},
 		{name: "unknown grant type", auth: basicWeb, body: form("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), wantStatus: 400, wantError: "unsupported_grant_type"},
-		{name: "authorization_code unsupported", auth: basicWeb, body: form("grant_type", "authorization_code", "code", "x"), wantStatus: 400, wantError: "unsupported_grant_type"},
+		{name: "authorization_code for a client without that grant", auth: basicWeb, body: form("grant_type", "authorization_code", "code", "x"), wantStatus: 400, wantError: "unauthorized_client"},
 		{name: "no client authentication", body: pw("tester", userPassword), wantStatus: 401, wantError: "invalid_client"},
 		{name: "wrong client secret", auth: "Basic " + base64.StdEncoding.EncodeToString([]byte("web:wrong")), body: pw("tester", userPassword), wantStatus: 401, wantError: "invalid_client"},
 		{name: "unknown client", body: pw("tester", userPassword) + "&client_id=ghost&client_secret=x", wantStatus: 401, wantError: "invalid_client"},

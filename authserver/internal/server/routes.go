@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fastsafe/fastsafe/authserver/internal/authorize"
 	"github.com/fastsafe/fastsafe/authserver/internal/discovery"
 	"github.com/fastsafe/fastsafe/authserver/internal/metrics"
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
@@ -15,11 +16,13 @@ import (
 
 type handlers struct {
 	token, introspect, revoke http.Handler
+	authorize                 *authorize.Handler
+	userinfo                  http.Handler
 }
 
 // routes is the authorization server's whole HTTP surface.
 func (s *Server) routes(h handlers) http.Handler {
-	meta := discovery.Handler(discovery.New(s.cfg.Issuer))
+	meta := discovery.Handler(discovery.New(s.cfg.Issuer, s.cfg.SigningAlg))
 	mux := http.NewServeMux()
 	// routes are the exact paths served, the route label of the metrics;
 	// every other path is metrics.OtherRoute.
@@ -33,6 +36,13 @@ func (s *Server) routes(h handlers) http.Handler {
 	handle("/token", cors(s.cfg.CORSOrigins, h.token))
 	handle("/introspect", cors(s.cfg.CORSOrigins, h.introspect))
 	handle("/revoke", cors(s.cfg.CORSOrigins, h.revoke))
+	// The authorization endpoint and its pages (package authorize), and
+	// the OpenID Connect UserInfo endpoint.
+	handle(discovery.PathAuthorize, http.HandlerFunc(h.authorize.Authorize))
+	handle(authorize.PathLogin, postOnly(http.HandlerFunc(h.authorize.Login)))
+	handle(authorize.PathConsent, postOnly(http.HandlerFunc(h.authorize.Consent)))
+	handle(discovery.PathLogout, http.HandlerFunc(h.authorize.Logout))
+	handle(discovery.PathUserinfo, h.userinfo)
 	handle("/.well-known/jwks.json", getOnly(http.HandlerFunc(s.jwks)))
 	handle("/.well-known/oauth-authorization-server", getOnly(meta))
 	handle("/.well-known/openid-configuration", getOnly(meta))
@@ -63,6 +73,17 @@ func getOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			oautherr.Write(w, nil, oautherr.MethodNotAllowed("GET, HEAD"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// postOnly answers methods other than POST with 405.
+func postOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			oautherr.Write(w, nil, oautherr.MethodNotAllowed(http.MethodPost))
 			return
 		}
 		h.ServeHTTP(w, r)

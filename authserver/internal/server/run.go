@@ -10,16 +10,21 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fastsafe/fastsafe/authserver/internal/authorize"
 	"github.com/fastsafe/fastsafe/authserver/internal/clientauth"
 	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
+	"github.com/fastsafe/fastsafe/authserver/internal/login"
 	"github.com/fastsafe/fastsafe/authserver/internal/metrics"
+	"github.com/fastsafe/fastsafe/authserver/internal/pages"
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
+	"github.com/fastsafe/fastsafe/authserver/internal/session"
 	"github.com/fastsafe/fastsafe/authserver/internal/signing"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
 	"github.com/fastsafe/fastsafe/authserver/internal/token"
 	"github.com/fastsafe/fastsafe/authserver/internal/tokenstate"
+	"github.com/fastsafe/fastsafe/authserver/internal/userinfo"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -92,21 +97,55 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	}
 	clients := clientauth.New(st, guard)
 	inspector := tokenstate.NewInspector(cfg.Issuer, st, keyring, now)
+	tokens := token.NewHandler(token.Options{
+		Issuer:                  cfg.Issuer,
+		AccessTokenTTL:          cfg.AccessTokenTTL,
+		RefreshTokenTTL:         cfg.RefreshTokenTTL,
+		RefreshTokenAbsoluteTTL: cfg.RefreshTokenAbsoluteTTL,
+		Now:                     now,
+		Logger:                  logger,
+		Throttle:                guard,
+		Observer:                m,
+	}, st, clients, hasher, keyring)
+	authz, err := newAuthorize(cfg, st, tokens, hasher, guard, keyring, logger, now)
+	if err != nil {
+		return nil, err
+	}
 	s.handler = s.routes(handlers{
-		token: token.NewHandler(token.Options{
-			Issuer:                  cfg.Issuer,
-			AccessTokenTTL:          cfg.AccessTokenTTL,
-			RefreshTokenTTL:         cfg.RefreshTokenTTL,
-			RefreshTokenAbsoluteTTL: cfg.RefreshTokenAbsoluteTTL,
-			Now:                     now,
-			Logger:                  logger,
-			Throttle:                guard,
-			Observer:                m,
-		}, st, clients, hasher, keyring),
+		token:      tokens,
 		introspect: tokenstate.Introspection(inspector, clients, logger, m),
 		revoke:     tokenstate.Revocation(inspector, clients, st, now, logger, m),
+		authorize:  authz,
+		userinfo:   userinfo.New(inspector, st, logger),
 	})
 	return s, nil
+}
+
+// codeTTL is how long an authorization code is valid (RFC 6749 §4.1.2
+// recommends at most ten minutes; a minute is plenty for a redirect).
+const codeTTL = time.Minute
+
+// newAuthorize builds the authorization endpoint and its pages. Its
+// sign-in form checks passwords as the password grant does, with the same
+// limits on guessing (guard), and its codes come from the token
+// endpoint's engine.
+func newAuthorize(cfg config.Config, st store.Store, codes authorize.Codes, hasher *password.Hasher,
+	guard *throttle.Guard, keys authorize.Keys, logger *slog.Logger, now func() time.Time) (*authorize.Handler, error) {
+	renderer, err := pages.New(logger)
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	cookies, err := session.NewCookies(cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("session cookies: %w", err)
+	}
+	return authorize.New(authorize.Options{
+		Issuer:     cfg.Issuer,
+		SessionTTL: cfg.SessionTTL,
+		CodeTTL:    codeTTL,
+		Now:        now,
+		Logger:     logger,
+	}, st, codes, login.NewChecker(st, hasher, guard, logger), guard, keys, renderer, cookies), nil
 }
 
 // newRotator builds the scheduled rotation of the signing keys. A key it

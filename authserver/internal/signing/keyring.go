@@ -217,20 +217,49 @@ func (k *Keyring) Sign(c jwt.Claims) (string, error) {
 	if c == nil {
 		return "", errors.New("signing: nil claims")
 	}
+	e, err := k.activeKey()
+	if err != nil {
+		return "", err
+	}
+	return e.sign(e.header, c)
+}
+
+// SignIDToken signs an OpenID Connect ID token (JOSE typ JWT) with the
+// active key. build makes the claims for the key's algorithm, which
+// decides the hash of at_hash (OpenID Connect Core §3.1.3.6).
+func (k *Keyring) SignIDToken(build func(alg string) jwt.Claims) (string, error) {
+	e, err := k.activeKey()
+	if err != nil {
+		return "", err
+	}
+	c := build(e.alg)
+	if c == nil {
+		return "", errors.New("signing: nil claims")
+	}
+	return e.sign(e.idHeader, c)
+}
+
+// activeKey returns the key that signs now.
+func (k *Keyring) activeKey() (*entry, error) {
 	st := k.state.Load()
 	if st == nil {
-		return "", ErrNoActiveKey
+		return nil, ErrNoActiveKey
 	}
 	e := st.active(k.now())
 	if e == nil {
-		return "", ErrNoActiveKey
+		return nil, ErrNoActiveKey
 	}
+	return e, nil
+}
+
+// sign signs c as a compact JWS with the encoded header.
+func (e *key) sign(header []byte, c jwt.Claims) (string, error) {
 	payload, err := json.Marshal(c)
 	if err != nil {
 		return "", fmt.Errorf("signing: encoding claims: %w", err)
 	}
-	buf := make([]byte, 0, len(e.header)+b64.EncodedLen(len(payload))+1+b64.EncodedLen(e.sigLen))
-	buf = append(buf, e.header...)
+	buf := make([]byte, 0, len(header)+b64.EncodedLen(len(payload))+1+b64.EncodedLen(e.sigLen))
+	buf = append(buf, header...)
 	buf = b64.AppendEncode(buf, payload)
 	sig, err := e.method.Sign(string(buf), e.private)
 	if err != nil {

@@ -111,7 +111,8 @@ type key struct {
 	private     crypto.Signer
 	public      crypto.PublicKey
 	jwk         jwks.Key
-	header      []byte // base64url of the JOSE header, followed by '.'
+	header      []byte // base64url of the access tokens' JOSE header, followed by '.'
+	idHeader    []byte // the same for ID tokens (typ JWT)
 	sigLen      int    // length of a signature in bytes
 }
 
@@ -156,16 +157,27 @@ func parseKey(sk store.SigningKey) (*key, error) {
 	if k.jwk, err = jwks.FromPublicKey(sk.ID, sk.Algorithm, k.public); err != nil {
 		return nil, fmt.Errorf("signing: key %s: %w", sk.ID, err)
 	}
+	if k.header, err = encodeHeader(sk, claims.TokenType); err != nil {
+		return nil, err
+	}
+	if k.idHeader, err = encodeHeader(sk, "JWT"); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// encodeHeader returns the base64url JOSE header of tokens of type typ
+// signed by sk, followed by '.'.
+func encodeHeader(sk store.SigningKey, typ string) ([]byte, error) {
 	header, err := json.Marshal(struct {
 		Alg string `json:"alg"`
 		Typ string `json:"typ"`
 		Kid string `json:"kid"`
-	}{sk.Algorithm, claims.TokenType, sk.ID})
+	}{sk.Algorithm, typ, sk.ID})
 	if err != nil {
 		return nil, fmt.Errorf("signing: key %s: encoding header: %w", sk.ID, err)
 	}
-	k.header = append(b64.AppendEncode(nil, header), '.')
-	return k, nil
+	return append(b64.AppendEncode(nil, header), '.'), nil
 }
 
 var b64 = base64.RawURLEncoding

@@ -43,11 +43,31 @@ type User struct {
 type Client struct {
 	ID         string
 	SecretHash []byte   // SHA-256 of the secret; nil for public clients
-	Grants     []string // allowed grant types: password, client_credentials, refresh_token
+	Grants     []string // allowed grant types: authorization_code, password, client_credentials, refresh_token
 	Scopes     []string // scopes the client may request
 	Audience   []string // default audience of its access tokens
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Name is shown to people on the sign-in and consent pages; the ID
+	// when empty.
+	Name string
+	// RedirectURIs are where the authorization endpoint may send people
+	// back to, compared exactly (package redirecturi).
+	RedirectURIs []string
+	// PostLogoutRedirectURIs are where the end-session endpoint may send
+	// people after signing out.
+	PostLogoutRedirectURIs []string
+	// SkipConsent marks a first-party client: people are not asked to
+	// consent to what it requests.
+	SkipConsent bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// DisplayName is the name people are shown for the client.
+func (c Client) DisplayName() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.ID
 }
 
 // Public reports whether the client has no secret.
@@ -112,8 +132,9 @@ type Store interface {
 	// UpdateUser returns it and nothing changes. update may run while other
 	// writers wait: it must be quick and must not call the store.
 	UpdateUser(ctx context.Context, username string, update func(User) (User, error)) error
-	// DeleteUser removes the user and revokes all its refresh families;
-	// ErrNotFound if there is no such user.
+	// DeleteUser removes the user, its browser sessions and consents, and
+	// revokes all its refresh families; ErrNotFound if there is no such
+	// user.
 	DeleteUser(ctx context.Context, username string) error
 
 	// CreateClient adds c; ErrAlreadyExists if the ID is taken by a client
@@ -125,8 +146,9 @@ type Store interface {
 	// UpdateClient applies update to the stored client inside one
 	// transaction, as UpdateUser does. ID and CreatedAt cannot change.
 	UpdateClient(ctx context.Context, id string, update func(Client) (Client, error)) error
-	// DeleteClient removes the client and revokes all its refresh families
-	// (those issued to it); ErrNotFound if there is no such client.
+	// DeleteClient removes the client, its authorization codes and the
+	// consents people gave it, and revokes all its refresh families (those
+	// issued to it); ErrNotFound if there is no such client.
 	DeleteClient(ctx context.Context, id string) error
 
 	// CreateRefreshToken starts family f with its first token t.
@@ -165,9 +187,49 @@ type Store interface {
 	DeleteSigningKey(ctx context.Context, id string) error
 
 	// DeleteExpired removes refresh tokens and families whose absolute
-	// expiry is before now and revocation records past their token's
-	// expiry. It returns how many records it removed.
+	// expiry is before now, revocation records past their token's
+	// expiry, browser sessions past theirs, and authorization codes an
+	// hour past theirs (so that a second use is still recognised). It
+	// returns how many records it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+
+	// CreateRefreshFamily starts family f without a refresh token: a grant
+	// whose access tokens carry its ID and can be revoked with it.
+	// ErrAlreadyExists for a duplicate ID.
+	CreateRefreshFamily(ctx context.Context, f RefreshFamily) error
+
+	// CreateAuthCode stores an authorization code; ErrAlreadyExists for
+	// a duplicate ID.
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// ConsumeAuthCode marks code id used at now and returns it. Of any
+	// number of concurrent calls for one code, exactly one succeeds. A
+	// code used before is returned with ErrTokenReused, after the family
+	// c.FamilyID (if it exists) has been revoked at now. ErrNotFound if
+	// there is no such code.
+	ConsumeAuthCode(ctx context.Context, id string, now time.Time) (AuthCode, error)
+
+	// CreateSession stores a browser session; ErrAlreadyExists if its ID
+	// or cookie hash exists.
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns the session with that ID, expired or not.
+	GetSession(ctx context.Context, id string) (Session, error)
+	// GetSessionByCookie returns the session whose cookie value has that
+	// hash, expired or not.
+	GetSessionByCookie(ctx context.Context, cookieHash string) (Session, error)
+	// DeleteSession ends a session; ErrNotFound if there is none.
+	DeleteSession(ctx context.Context, id string) error
+
+	// GetConsent returns what subject allowed clientID.
+	GetConsent(ctx context.Context, subject, clientID string) (Consent, error)
+	// SaveConsent stores c, replacing the scopes and UpdatedAt of an
+	// earlier consent of the same subject to the same client.
+	SaveConsent(ctx context.Context, c Consent) error
+	// ListConsents returns the consents of subject, ordered by client ID.
+	ListConsents(ctx context.Context, subject string) ([]Consent, error)
+	// DeleteConsent withdraws what subject allowed clientID and, in the
+	// same transaction, revokes at now every refresh family of that
+	// client whose subject it is. ErrNotFound if there was no consent.
+	DeleteConsent(ctx context.Context, subject, clientID string, now time.Time) error
 
 	// ClaimOnce records that the one-time step called name (such as
 	// creating the demo data) has run. It returns true to exactly one
@@ -186,4 +248,46 @@ type Store interface {
 func RefreshTokenID(value string) string {
 	sum := sha256.Sum256([]byte(value))
 	return hex.EncodeToString(sum[:])
+}
+
+// AuthCode is an authorization code (RFC 6749 §4.1.2): single use, valid
+// for a minute, bound to its client, redirect URI, PKCE challenge, nonce
+// and the browser session that approved it. Only its hash is kept.
+type AuthCode struct {
+	ID            string // hex SHA-256 of the code value
+	ClientID      string
+	Subject       string
+	RedirectURI   string
+	Scopes        []string
+	Audience      []string
+	CodeChallenge string // RFC 7636 S256 challenge
+	Nonce         string
+	SessionID     string    // the browser session that approved it
+	AuthTime      time.Time // when the person authenticated
+	// FamilyID is the grant the code's tokens belong to: a second use of
+	// the code revokes it (RFC 6749 §4.1.2).
+	FamilyID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero while unused
+}
+
+// Session is a person's browser session at the authorization server.
+type Session struct {
+	ID         string // public: the "sid" of ID tokens
+	CookieHash string // hex SHA-256 of the cookie value; the value is never stored
+	Subject    string
+	AuthTime   time.Time // when the person authenticated
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// Consent is what a person allowed a client: the scopes it may have
+// without asking again.
+type Consent struct {
+	Subject   string
+	ClientID  string
+	Scopes    []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-oauth2/oauth2/v4"
 
+	"github.com/fastsafe/fastsafe/authserver/internal/scope"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 )
 
@@ -25,11 +26,11 @@ func newClientCredentialsRequest(f url.Values) clientCredentialsRequest {
 // among its own, and no refresh token (RFC 6749 §4.4.3). The client is
 // confidential: the handler authenticated it with a secret.
 func decideClientCredentials(client store.Client, req clientCredentialsRequest, now time.Time) (decision, error) {
-	scopes, err := grantScopes(req.scope, client.Scopes, nil)
+	scopes, err := scope.Grant(req.scope, client.Scopes, nil)
 	if err != nil {
 		return decision{}, err
 	}
-	aud, err := narrowAudience(req.resources, client.Audience)
+	aud, err := scope.Audience(req.resources, client.Audience)
 	if err != nil {
 		return decision{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-oauth2/oauth2/v4"
@@ -41,6 +42,38 @@ type decision struct {
 	// refresh is the refresh token to issue with the access token; nil
 	// for none.
 	refresh *refreshDecision
+	// family is the grant the tokens belong to, when there is one: the
+	// refresh token's family, or for an authorization code without
+	// refresh token a family of its own, so that the code's second use
+	// can revoke its access tokens. Access tokens carry its ID as "sid".
+	family *store.RefreshFamily
+	// code is the authorization code being exchanged, already consumed
+	// by the grant; nil for other grants.
+	code *codeExchange
+	// idToken is the ID token to issue with the access token; nil for
+	// none.
+	idToken *idTokenDecision
+	// newCode is the authorization code to issue (at the authorization
+	// endpoint) instead of tokens; its ID comes from the code made.
+	newCode *store.AuthCode
+}
+
+// codeExchange is an authorization code presented at the token endpoint.
+type codeExchange struct {
+	value    string
+	record   store.AuthCode
+	verifier string
+}
+
+// familyID is the ID of the decision's grant, "" for none.
+func (d *decision) familyID() string {
+	switch {
+	case d.refresh != nil:
+		return d.refresh.family.ID
+	case d.family != nil:
+		return d.family.ID
+	}
+	return ""
 }
 
 // refreshDecision is a refresh token to issue: the first of a new family,
@@ -69,13 +102,16 @@ func disabled(what string) error { return fmt.Errorf("%w: %s", errDisabledPath, 
 // Signer signs access-token claims with the active key.
 type Signer interface {
 	Sign(c jwt.Claims) (string, error)
+	IDTokenSigner
 }
 
-// refreshWriter is the part of the store the engine writes refresh tokens
-// to.
+// refreshWriter is the part of the store the engine writes grants,
+// refresh tokens and authorization codes to.
 type refreshWriter interface {
 	CreateRefreshToken(ctx context.Context, f store.RefreshFamily, t store.RefreshToken) error
+	CreateRefreshFamily(ctx context.Context, f store.RefreshFamily) error
 	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error
+	CreateAuthCode(ctx context.Context, c store.AuthCode) error
 }
 
 // engine runs decisions on the go-oauth2 manager (manage.Manager). The
@@ -94,6 +130,7 @@ type engine struct {
 	// requests and never changed: the manager sets the access token's
 	// lifetime and the refresh token's idle lifetime from them.
 	passwordCfg, passwordRefreshCfg, clientCfg *manage.Config
+	codeCfg, codeRefreshCfg                    *manage.Config
 	refreshCfg                                 *manage.RefreshingConfig
 }
 
@@ -105,6 +142,8 @@ func newEngine(issuer string, accessTTL, refreshTTL time.Duration, signer Signer
 		passwordCfg:        &manage.Config{AccessTokenExp: accessTTL},
 		passwordRefreshCfg: &manage.Config{AccessTokenExp: accessTTL, RefreshTokenExp: refreshTTL, IsGenerateRefresh: true},
 		clientCfg:          &manage.Config{AccessTokenExp: accessTTL},
+		codeCfg:            &manage.Config{AccessTokenExp: accessTTL},
+		codeRefreshCfg:     &manage.Config{AccessTokenExp: accessTTL, RefreshTokenExp: refreshTTL, IsGenerateRefresh: true},
 		refreshCfg: &manage.RefreshingConfig{
 			AccessTokenExp:    accessTTL,
 			RefreshTokenExp:   refreshTTL,
@@ -129,14 +168,59 @@ func (e *engine) issue(ctx context.Context, r *http.Request, authenticated strin
 		Scope:    claims.FormatScope(d.scopes),
 		Request:  r,
 	}
-	if d.grant == oauth2.Refreshing {
+	switch d.grant {
+	case oauth2.Refreshing:
 		if d.refresh == nil {
 			return nil, disabled("a refresh_token grant without a refresh token")
 		}
 		tgr.Refresh = d.refresh.presented
 		return m.RefreshAccessToken(ctx, tgr)
+	case oauth2.AuthorizationCode:
+		if d.code == nil {
+			return nil, disabled("an authorization_code grant without a code")
+		}
+		// The manager takes the code's client, subject and scope from
+		// the code itself (GetByCode), and checks the redirect URI and
+		// the PKCE verifier against it.
+		tgr.Code = d.code.value
+		tgr.RedirectURI = d.code.record.RedirectURI
+		tgr.CodeVerifier = d.code.verifier
 	}
 	return m.GenerateAccessToken(ctx, d.grant, tgr)
+}
+
+// issueCode runs the authorization endpoint's decision c through the
+// engine for client: the manager checks the redirect URI against the
+// client's registered ones and assembles the code (client, subject,
+// redirect URI, scope, PKCE challenge, lifetime); the code generator makes
+// its value and the token store keeps its hash with the rest of c.
+func (e *engine) issueCode(ctx context.Context, r *http.Request, client store.Client, c store.AuthCode) (string, error) {
+	if c.CodeChallenge == "" {
+		return "", disabled("an authorization code without a PKCE challenge")
+	}
+	d := &decision{
+		client:   client,
+		now:      c.CreatedAt,
+		subject:  c.Subject,
+		scopes:   c.Scopes,
+		audience: c.Audience,
+		newCode:  &c,
+	}
+	m := e.bind(d, "")
+	m.SetAuthorizeCodeExp(c.ExpiresAt.Sub(c.CreatedAt))
+	ti, err := m.GenerateAuthToken(ctx, oauth2.Code, &oauth2.TokenGenerateRequest{
+		ClientID:            client.ID,
+		UserID:              c.Subject,
+		RedirectURI:         c.RedirectURI,
+		Scope:               claims.FormatScope(c.Scopes),
+		CodeChallenge:       c.CodeChallenge,
+		CodeChallengeMethod: oauth2.CodeChallengeS256,
+		Request:             r,
+	})
+	if err != nil {
+		return "", err
+	}
+	return ti.GetCode(), nil
 }
 
 // bind returns a manager whose callbacks serve d and nothing else.
@@ -168,9 +252,19 @@ func (e *engine) bind(d *decision, authenticated string) *manage.Manager {
 		m.SetClientTokenCfg(e.clientCfg)
 	case oauth2.Refreshing:
 		m.SetRefreshTokenCfg(e.refreshCfg)
+	case oauth2.AuthorizationCode:
+		cfg := e.codeCfg
+		if d.refresh != nil {
+			cfg = e.codeRefreshCfg
+		}
+		m.SetAuthorizeCodeTokenCfg(cfg)
 	}
 	m.SetValidateURIHandler(validateRedirectURI)
-	m.MapAuthorizeGenerate(disabledCodes{})
+	if d.newCode != nil {
+		m.MapAuthorizeGenerate(codeGenerator{b})
+	} else {
+		m.MapAuthorizeGenerate(disabledCodes{})
+	}
 	m.MapAccessGenerate(generator{b})
 	m.MapTokenStorage(tokenStore{b})
 	m.MapClientStorage(clientStore{b})
@@ -209,9 +303,7 @@ func (g generator) Token(_ context.Context, data *oauth2.GenerateBasic, genRefre
 		ClientID:  ti.GetClientID(),
 		Scope:     ti.GetScope(),
 	}
-	if d.refresh != nil {
-		c.SessionID = d.refresh.family.ID
-	}
+	c.SessionID = d.familyID()
 	access, err := g.signer.Sign(&c)
 	if err != nil {
 		return "", "", oautherr.Internal(err)
@@ -243,10 +335,19 @@ var _ oauth2.TokenStore = tokenStore{}
 func (s tokenStore) Create(ctx context.Context, ti oauth2.TokenInfo) error {
 	d := s.d
 	switch {
+	case ti.GetCode() != "" && ti.GetAccess() == "":
+		return s.createCode(ctx, ti)
 	case ti.GetCode() != "":
-		return disabled("TokenStore.Create of an authorization code")
+		return disabled("TokenStore.Create of tokens with a code")
 	case d.refresh == nil && ti.GetRefresh() == "":
-		return nil // no refresh token: nothing to keep
+		if d.family != nil {
+			// A grant without refresh token: kept so that it can be
+			// revoked with its access tokens.
+			if err := s.refreshes.CreateRefreshFamily(ctx, *d.family); err != nil {
+				return oautherr.Unavailable(err)
+			}
+		}
+		return nil
 	case d.refresh == nil || ti.GetRefresh() == "":
 		return disabled("TokenStore.Create of a refresh token the grant did not decide")
 	}
@@ -291,8 +392,55 @@ func (s tokenStore) GetByRefresh(_ context.Context, refresh string) (oauth2.Toke
 	return ti, nil
 }
 
-func (tokenStore) RemoveByCode(context.Context, string) error {
-	return disabled("TokenStore.RemoveByCode")
+// createCode stores the authorization code the manager assembled: its
+// hash, with the decision's, and the manager's lifetime from the
+// decision's clock reading.
+func (s tokenStore) createCode(ctx context.Context, ti oauth2.TokenInfo) error {
+	c := s.d.newCode
+	if c == nil || ti.GetClientID() != s.d.client.ID || ti.GetRedirectURI() != c.RedirectURI ||
+		ti.GetCodeChallenge() != c.CodeChallenge || ti.GetCodeChallengeMethod() != oauth2.CodeChallengeS256 {
+		return disabled("TokenStore.Create of a code the authorization endpoint did not decide")
+	}
+	rec := *c
+	rec.ID = store.RefreshTokenID(ti.GetCode())
+	rec.ExpiresAt = s.d.now.Add(ti.GetCodeExpiresIn())
+	if err := s.refreshes.CreateAuthCode(ctx, rec); err != nil {
+		return oautherr.Unavailable(err)
+	}
+	return nil
+}
+
+// GetByCode hands the manager the code the grant has consumed and
+// checked, with its S256 challenge, for the manager to check the client,
+// the redirect URI and the PKCE verifier. The code's remaining lifetime,
+// by the decision's clock, is given from the manager's own time.Now, on
+// which the manager checks it.
+func (s tokenStore) GetByCode(_ context.Context, code string) (oauth2.TokenInfo, error) {
+	d := s.d
+	if d.code == nil || code != d.code.value {
+		return nil, disabled("TokenStore.GetByCode of a code the grant did not consume")
+	}
+	rec := d.code.record
+	ti := models.NewToken()
+	ti.SetClientID(rec.ClientID)
+	ti.SetUserID(rec.Subject)
+	ti.SetRedirectURI(rec.RedirectURI)
+	ti.SetScope(claims.FormatScope(d.scopes))
+	ti.SetCode(code)
+	ti.SetCodeCreateAt(time.Now())
+	ti.SetCodeExpiresIn(rec.ExpiresAt.Sub(d.now))
+	ti.SetCodeChallenge(rec.CodeChallenge)
+	ti.SetCodeChallengeMethod(oauth2.CodeChallengeS256)
+	return ti, nil
+}
+
+// RemoveByCode is the manager deleting the code it was handed: the grant
+// consumed it in the store, atomically, before the manager ran.
+func (s tokenStore) RemoveByCode(_ context.Context, code string) error {
+	if s.d.code == nil || code != s.d.code.value {
+		return disabled("TokenStore.RemoveByCode of a code the grant did not consume")
+	}
+	return nil
 }
 
 func (tokenStore) RemoveByAccess(context.Context, string) error {
@@ -303,16 +451,25 @@ func (tokenStore) RemoveByRefresh(context.Context, string) error {
 	return disabled("TokenStore.RemoveByRefresh")
 }
 
-func (tokenStore) GetByCode(context.Context, string) (oauth2.TokenInfo, error) {
-	return nil, disabled("TokenStore.GetByCode")
-}
-
 func (tokenStore) GetByAccess(context.Context, string) (oauth2.TokenInfo, error) {
 	return nil, disabled("TokenStore.GetByAccess")
 }
 
-// disabledCodes is the manager's authorization code generator until the
-// authorization_code grant replaces it.
+// codeGenerator makes the value of the authorization code the
+// authorization endpoint decided: 256 random bits, base64url.
+type codeGenerator struct{ *binding }
+
+var _ oauth2.AuthorizeGenerate = codeGenerator{}
+
+func (g codeGenerator) Token(context.Context, *oauth2.GenerateBasic) (string, error) {
+	if g.d.newCode == nil {
+		return "", disabled("AuthorizeGenerate.Token without a code to issue")
+	}
+	return newRefreshValue(), nil
+}
+
+// disabledCodes is the manager's authorization code generator for token
+// requests, which never make a code.
 type disabledCodes struct{}
 
 var _ oauth2.AuthorizeGenerate = disabledCodes{}
@@ -355,9 +512,8 @@ func (e engineClient) IsPublic() bool    { return e.c.Public() }
 func (e engineClient) GetUserID() string { return "" }
 
 // GetDomain gives the manager's redirect URI check (validateRedirectURI)
-// the client's registered redirect URIs, separated by spaces. No client
-// registers one yet, so every redirect_uri is refused.
-func (e engineClient) GetDomain() string { return "" }
+// the client's registered redirect URIs, separated by spaces.
+func (e engineClient) GetDomain() string { return strings.Join(e.c.RedirectURIs, " ") }
 
 // VerifyPassword reports whether clientauth authenticated the client for
 // this request. presented is what the manager was given as the secret:

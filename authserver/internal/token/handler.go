@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/go-oauth2/oauth2/v4"
+	oerrors "github.com/go-oauth2/oauth2/v4/errors"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/form"
+	"github.com/fastsafe/fastsafe/authserver/internal/login"
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
 	"github.com/fastsafe/fastsafe/authserver/internal/reqlog"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
@@ -21,6 +23,7 @@ import (
 
 // Grant types, as sent in grant_type and stored in store.Client.Grants.
 const (
+	GrantAuthorizationCode = "authorization_code"
 	GrantPassword          = "password"
 	GrantClientCredentials = "client_credentials"
 	GrantRefreshToken      = "refresh_token"
@@ -33,34 +36,15 @@ const maxScopeLen = 2048
 // Store is what the token endpoint reads and writes: the union of what
 // its grants and its engine need.
 type Store interface {
-	passwordStore
+	login.Users
+	authorizationCodeStore
 	refreshTokenStore
 	refreshWriter
-}
-
-// Passwords verifies and hashes users' passwords.
-type Passwords interface {
-	Verify(ctx context.Context, hash []byte, pw string) (ok, rehash bool, err error)
-	Hash(ctx context.Context, pw string) ([]byte, error)
 }
 
 // ClientAuthenticator authenticates the client of a request.
 type ClientAuthenticator interface {
 	Authenticate(ctx context.Context, r *http.Request, form url.Values, confidentialOnly bool) (store.Client, error)
-}
-
-// LoginThrottle locks out accounts that fail to log in too often, and
-// counts failed logins against the client and the source address too.
-// *throttle.Guard implements it.
-type LoginThrottle interface {
-	// AccountLocked reports whether the account (normalised user name) is
-	// locked out.
-	AccountLocked(username string) bool
-	// LoginFailed records a failed login to username ("" when the name was
-	// not even valid) through clientID by r.
-	LoginFailed(r *http.Request, clientID, username string)
-	// LoginSucceeded clears the account's failures.
-	LoginSucceeded(username string)
 }
 
 // Options configures the token endpoint.
@@ -77,7 +61,7 @@ type Options struct {
 	Now                     func() time.Time
 	Logger                  *slog.Logger
 	// Throttle limits password guessing; nil means no limit.
-	Throttle LoginThrottle
+	Throttle login.Throttle
 	// Observer is told of issued tokens, errors and refresh token reuse,
 	// for metrics; nil means nobody is told.
 	Observer Observer
@@ -94,27 +78,28 @@ type Observer interface {
 	// RefreshReuseDetected: a rotated refresh token came back; its grant
 	// was revoked.
 	RefreshReuseDetected()
+	// CodeReuseDetected: an authorization code came back; the grant its
+	// first use started was revoked.
+	CodeReuseDetected()
 }
 
 // Handler serves POST /token.
 type Handler struct {
 	opts     Options
 	clients  ClientAuthenticator
+	code     *authorizationCodeGrant
 	password *passwordGrant
 	refresh  *refreshTokenGrant
 	engine   *engine
 }
 
 // NewHandler returns the token endpoint.
-func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords Passwords, signer Signer) *Handler {
+func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords login.Passwords, signer Signer) *Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Throttle == nil {
-		opts.Throttle = noThrottle{}
 	}
 	if opts.Observer == nil {
 		opts.Observer = noObserver{}
@@ -122,11 +107,14 @@ func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords P
 	return &Handler{
 		opts:    opts,
 		clients: clients,
-		password: &passwordGrant{
-			users:     st,
-			passwords: passwords,
-			throttle:  opts.Throttle,
+		code: &authorizationCodeGrant{
+			codes:     st,
 			logger:    opts.Logger,
+			observer:  opts.Observer,
+			familyTTL: opts.RefreshTokenAbsoluteTTL,
+		},
+		password: &passwordGrant{
+			logins:    login.NewChecker(st, passwords, opts.Throttle, opts.Logger),
 			familyTTL: opts.RefreshTokenAbsoluteTTL,
 		},
 		refresh: &refreshTokenGrant{tokens: st, logger: opts.Logger, observer: opts.Observer},
@@ -141,11 +129,12 @@ type response struct {
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var grant string
-	ti, err := h.serve(w, r, &grant)
+	ti, idToken, err := h.serve(w, r, &grant)
 	if err != nil {
 		h.opts.Observer.TokenError("token", oautherr.From(err).Code)
 		oautherr.WriteContext(r.Context(), w, h.opts.Logger, err)
@@ -162,41 +151,64 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ExpiresIn:    int64(ti.GetAccessExpiresIn() / time.Second),
 		RefreshToken: ti.GetRefresh(),
 		Scope:        ti.GetScope(),
+		IDToken:      idToken,
 	})
+}
+
+// IssueCode issues the authorization code the authorization endpoint
+// decided, c without its ID, for client, through the same engine as the
+// tokens it is exchanged for. It returns the code.
+func (h *Handler) IssueCode(ctx context.Context, r *http.Request, client store.Client, c store.AuthCode) (string, error) {
+	return h.engine.issueCode(ctx, r, client, c)
 }
 
 // serve parses the request, authenticates its client, lets the grant
 // decide and the engine issue. It sets *grant to the grant type once it
 // is known to be one of those supported.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, grant *string) (oauth2.TokenInfo, error) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, grant *string) (oauth2.TokenInfo, string, error) {
+	ti, d, err := h.decideAndIssue(w, r, grant)
+	if err != nil || d.idToken == nil {
+		return ti, "", err
+	}
+	idToken, err := h.engine.mintIDToken(&d, ti)
+	if err != nil {
+		return nil, "", err
+	}
+	return ti, idToken, nil
+}
+
+// decideAndIssue runs the request's grant and the engine on its decision.
+func (h *Handler) decideAndIssue(w http.ResponseWriter, r *http.Request, grant *string) (oauth2.TokenInfo, decision, error) {
 	f, err := form.Parse(w, r, "resource")
 	if err != nil {
-		return nil, err
+		return nil, decision{}, err
 	}
 	ctx := r.Context()
 	gt := f.Get("grant_type")
 	switch gt {
 	case "":
-		return nil, oautherr.InvalidRequest("grant_type is required")
-	case GrantPassword, GrantClientCredentials, GrantRefreshToken:
+		return nil, decision{}, oautherr.InvalidRequest("grant_type is required")
+	case GrantAuthorizationCode, GrantPassword, GrantClientCredentials, GrantRefreshToken:
 	default:
-		return nil, oautherr.UnsupportedGrantType("grant_type must be password, client_credentials or refresh_token")
+		return nil, decision{}, oautherr.UnsupportedGrantType("grant_type must be authorization_code, password, client_credentials or refresh_token")
 	}
 	*grant = gt
 	client, err := h.clients.Authenticate(ctx, r, f, gt == GrantClientCredentials)
 	if err != nil {
-		return nil, err
+		return nil, decision{}, err
 	}
 	reqlog.SetClientID(ctx, client.ID)
 	if !slices.Contains(client.Grants, gt) {
-		return nil, oautherr.UnauthorizedClient("the client may not use the " + gt + " grant")
+		return nil, decision{}, oautherr.UnauthorizedClient("the client may not use the " + gt + " grant")
 	}
 	if len(f.Get("scope")) > maxScopeLen {
-		return nil, oautherr.InvalidScope("scope is too long")
+		return nil, decision{}, oautherr.InvalidScope("scope is too long")
 	}
 	now := h.opts.Now()
 	var d decision
 	switch gt {
+	case GrantAuthorizationCode:
+		d, err = h.code.decide(ctx, client, newAuthorizationCodeRequest(f), now)
 	case GrantPassword:
 		d, err = h.password.decide(ctx, client, newPasswordRequest(r, f), now)
 	case GrantClientCredentials:
@@ -207,13 +219,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, grant *string) (
 		err = oautherr.Internal(fmt.Errorf("token: no flow for grant type %q", gt))
 	}
 	if err != nil {
-		return nil, err
+		return nil, decision{}, err
 	}
 	ti, err := h.engine.issue(ctx, r, client.ID, &d)
 	if err != nil {
-		return nil, h.engineError(err)
+		return nil, decision{}, h.engineError(err)
 	}
-	return ti, nil
+	return ti, d, nil
 }
 
 // engineError maps what the engine or the store below it returned.
@@ -222,6 +234,9 @@ func (h *Handler) engineError(err error) error {
 	switch {
 	case errors.As(err, &oe):
 		return oe
+	case errors.Is(err, oerrors.ErrInvalidCodeChallenge), errors.Is(err, oerrors.ErrMissingCodeVerifier):
+		// The engine's PKCE check (RFC 7636 §4.6).
+		return invalidCode()
 	case errors.Is(err, store.ErrTokenReused), errors.Is(err, store.ErrNotFound):
 		// Lost a race to rotate the same token: the store has revoked
 		// the family, as for any reuse.
@@ -237,16 +252,10 @@ func (h *Handler) engineError(err error) error {
 	}
 }
 
-// noThrottle is the LoginThrottle of an endpoint without one.
-type noThrottle struct{}
-
-func (noThrottle) AccountLocked(string) bool                 { return false }
-func (noThrottle) LoginFailed(*http.Request, string, string) {}
-func (noThrottle) LoginSucceeded(string)                     {}
-
 // noObserver is the Observer of an endpoint nobody observes.
 type noObserver struct{}
 
 func (noObserver) TokenIssued(string, string) {}
 func (noObserver) TokenError(string, string)  {}
 func (noObserver) RefreshReuseDetected()      {}
+func (noObserver) CodeReuseDetected()         {}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/authserver/internal/clientauth"
 	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
+	"github.com/fastsafe/fastsafe/authserver/internal/login"
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
@@ -174,12 +175,12 @@ func (c *countingPasswords) Verify(ctx context.Context, hash []byte, pw string) 
 	return c.Hasher.Verify(ctx, hash, pw)
 }
 
-var _ Passwords = (*countingPasswords)(nil)
+var _ login.Passwords = (*countingPasswords)(nil)
 
 // recordingThrottle is the real throttle, recording the failed logins it
 // is told of as "client/user".
 type recordingThrottle struct {
-	LoginThrottle
+	login.Throttle
 	mu     sync.Mutex
 	failed []string
 }
@@ -188,7 +189,7 @@ func (r *recordingThrottle) LoginFailed(req *http.Request, clientID, username st
 	r.mu.Lock()
 	r.failed = append(r.failed, clientID+"/"+username)
 	r.mu.Unlock()
-	r.LoginThrottle.LoginFailed(req, clientID, username)
+	r.Throttle.LoginFailed(req, clientID, username)
 }
 
 // takeFailed returns the failed logins recorded since the last call.
@@ -219,6 +220,7 @@ func (o *recordingObserver) TokenError(endpoint, code string) {
 	o.add("error " + endpoint + " " + code)
 }
 func (o *recordingObserver) RefreshReuseDetected() { o.add("reuse") }
+func (o *recordingObserver) CodeReuseDetected()    { o.add("code reuse") }
 
 // take returns the events recorded since the last call.
 func (o *recordingObserver) take() []string {
@@ -243,6 +245,12 @@ type edSigner struct{ key ed25519.PrivateKey }
 func (s edSigner) Sign(c jwt.Claims) (string, error) {
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
 	t.Header["typ"] = "at+jwt"
+	t.Header["kid"] = "test"
+	return t.SignedString(s.key)
+}
+
+func (s edSigner) SignIDToken(build func(alg string) jwt.Claims) (string, error) {
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, build("EdDSA"))
 	t.Header["kid"] = "test"
 	return t.SignedString(s.key)
 }
@@ -333,7 +341,7 @@ func newFixture(t *testing.T) *fixture {
 		clock:     c,
 		store:     &faultyStore{Store: st},
 		passwords: &countingPasswords{Hasher: hasher},
-		throttle: &recordingThrottle{LoginThrottle: throttle.New(throttle.Options{
+		throttle: &recordingThrottle{Throttle: throttle.New(throttle.Options{
 			Account:   throttle.Policy{MaxFailures: 3, Lockout: time.Minute},
 			Addresses: clientip.New(nil),
 			Now:       c.Now,

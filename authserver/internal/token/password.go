@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,15 +11,10 @@ import (
 
 	"github.com/go-oauth2/oauth2/v4"
 
+	"github.com/fastsafe/fastsafe/authserver/internal/login"
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
+	"github.com/fastsafe/fastsafe/authserver/internal/scope"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
-	"github.com/fastsafe/fastsafe/authserver/internal/username"
-)
-
-// Limits on the credentials, checked before any work is done on them.
-const (
-	maxUsernameLen = 256
-	maxPasswordLen = 72 // bcrypt's limit: longer passwords are refused, never truncated
 )
 
 // passwordRequest is a resource owner password credentials request (RFC
@@ -44,80 +38,42 @@ func newPasswordRequest(r *http.Request, f url.Values) passwordRequest {
 	}
 }
 
-// passwordStore is the part of the store the password grant reads users
-// from and upgrades their hashes in.
-type passwordStore interface {
-	GetUser(ctx context.Context, username string) (store.User, error)
-	UpdateUser(ctx context.Context, username string, update func(store.User) (store.User, error)) error
-}
-
 // passwordGrant decides password grants.
 type passwordGrant struct {
-	users     passwordStore
-	passwords Passwords
-	throttle  LoginThrottle
-	logger    *slog.Logger
+	// logins checks the credentials, as the sign-in page does, with the
+	// same limits on guessing.
+	logins *login.Checker
 	// familyTTL is the absolute lifetime of the refresh family a login
 	// starts.
 	familyTTL time.Duration
 }
 
-// decide checks the resource owner's credentials and decides the
-// subject, scope, audience and, if the client may refresh, the new refresh
-// family.
-//
-// The user name is normalised (package username) before anything else, so
-// look-alike spellings are one account with one failure count. While the
-// account is locked out, the password is still compared, so that the
-// answer takes as long as usual, but even the right one fails with the
-// same invalid_grant as a wrong one.
+// decide checks the resource owner's credentials (package login: every
+// failure, a locked-out account's right password included, is the same
+// invalid_grant) and decides the subject, scope, audience and, if the
+// client may refresh, the new refresh family.
 func (g *passwordGrant) decide(ctx context.Context, client store.Client, req passwordRequest, now time.Time) (decision, error) {
 	if req.username == "" || req.password == "" {
 		return decision{}, oautherr.InvalidRequest("username and password are required")
 	}
 	// Scope and audience are checked against the client before the
 	// password, so their errors say nothing about the user.
-	if _, err := grantScopes(req.scope, client.Scopes, nil); err != nil {
+	if _, err := scope.Grant(req.scope, client.Scopes, nil); err != nil {
 		return decision{}, err
 	}
-	aud, err := narrowAudience(req.resources, client.Audience)
+	aud, err := scope.Audience(req.resources, client.Audience)
 	if err != nil {
 		return decision{}, err
 	}
-	failed := oautherr.InvalidGrant("invalid username or password")
-	if len(req.username) > maxUsernameLen || len(req.password) > maxPasswordLen {
-		g.throttle.LoginFailed(req.source, client.ID, "")
-		return decision{}, failed
-	}
-	name, err := username.Normalize(req.username)
-	if err != nil {
-		g.throttle.LoginFailed(req.source, client.ID, "")
-		return decision{}, failed
-	}
-	locked := g.throttle.AccountLocked(name)
-	u, err := g.users.GetUser(ctx, name)
+	u, err := g.logins.Check(ctx, req.source, client.ID, req.username, req.password)
+	var unavailable *login.Unavailable
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		u = store.User{} // Verify compares against a dummy hash
+	case errors.As(err, &unavailable):
+		return decision{}, oautherr.Unavailable(unavailable.Err)
 	case err != nil:
-		return decision{}, oautherr.Unavailable(err)
+		return decision{}, oautherr.InvalidGrant("invalid username or password")
 	}
-	ok, rehash, err := g.passwords.Verify(ctx, u.PasswordHash, req.password)
-	if err != nil {
-		if ctx.Err() != nil {
-			return decision{}, oautherr.Unavailable(ctx.Err())
-		}
-		return decision{}, failed
-	}
-	if locked || !ok || u.Disabled {
-		g.throttle.LoginFailed(req.source, client.ID, name)
-		return decision{}, failed
-	}
-	g.throttle.LoginSucceeded(name)
-	if rehash {
-		g.rehash(ctx, u.Username, req.password)
-	}
-	scopes, err := grantScopes(req.scope, client.Scopes, u.Scopes)
+	scopes, err := scope.Grant(req.scope, client.Scopes, u.Scopes)
 	if err != nil {
 		return decision{}, err
 	}
@@ -143,19 +99,4 @@ func (g *passwordGrant) decide(ctx context.Context, client store.Client, req pas
 		}
 	}
 	return d, nil
-}
-
-// rehash upgrades a stored hash to the configured cost after a successful
-// login. Failure only delays the upgrade, so it is logged, not returned.
-func (g *passwordGrant) rehash(ctx context.Context, username, pw string) {
-	hash, err := g.passwords.Hash(ctx, pw)
-	if err == nil {
-		err = g.users.UpdateUser(ctx, username, func(u store.User) (store.User, error) {
-			u.PasswordHash = hash
-			return u, nil
-		})
-	}
-	if err != nil {
-		g.logger.WarnContext(ctx, "password rehash failed", "user", username, "err", err)
-	}
 }

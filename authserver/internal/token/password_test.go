@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-oauth2/oauth2/v4"
 
+	"github.com/fastsafe/fastsafe/authserver/internal/login"
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 )
@@ -41,7 +42,7 @@ func TestPasswordGrantRefusals(t *testing.T) {
 			want: refusal{400, "invalid_scope", "scope contains characters RFC 6749 §3.3 does not allow"}},
 		{name: "resource the client may not have", form: url.Values{"username": {"kelvin"}, "password": {goodPassword}, "resource": {"https://evil.example"}},
 			want: refusal{400, "invalid_target", "a requested resource is not an audience this client may have"}},
-		{name: "name too long", form: url.Values{"username": {strings.Repeat("k", maxUsernameLen+1)}, "password": {goodPassword}},
+		{name: "name too long", form: url.Values{"username": {strings.Repeat("k", login.MaxUsernameLen+1)}, "password": {goodPassword}},
 			want: badLogin, failed: []string{"web/"}},
 		{name: "password over bcrypt's 72 bytes", form: url.Values{"username": {"kelvin"}, "password": {goodPassword + strings.Repeat("x", 50)}},
 			want: badLogin, failed: []string{"web/"}},

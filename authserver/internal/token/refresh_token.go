@@ -10,6 +10,7 @@ import (
 	"github.com/go-oauth2/oauth2/v4"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
+	"github.com/fastsafe/fastsafe/authserver/internal/scope"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 )
 
@@ -103,12 +104,12 @@ func (g *refreshTokenGrant) decide(ctx context.Context, client store.Client, req
 	// The access token may narrow the grant's scope, never widen it, and
 	// never beyond what the client and the user may have today: an
 	// administrator may have taken scopes away since the login.
-	scopes, err := grantScopes(req.scope, t.Scopes, nil)
+	scopes, err := scope.Grant(req.scope, t.Scopes, nil)
 	if err != nil {
 		return decision{}, err
 	}
-	scopes = restrict(within(scopes, client.Scopes), u.Scopes)
-	aud, err := narrowAudience(req.resources, t.Audience)
+	scopes = scope.Restrict(scope.Within(scopes, client.Scopes), u.Scopes)
+	aud, err := scope.Audience(req.resources, t.Audience)
 	if err != nil {
 		return decision{}, err
 	}

@@ -112,3 +112,51 @@ func CheckClaim(name string, at time.Time) error {
 	}
 	return CheckTimes(at)
 }
+
+// CheckFamily checks a refresh family created without a token: it needs
+// an ID and an expiry.
+func CheckFamily(f store.RefreshFamily) error {
+	if f.ID == "" || f.ClientID == "" || f.Subject == "" {
+		return errors.New("empty id, client or subject")
+	}
+	if err := RequireTimes(f.ExpiresAt); err != nil {
+		return err
+	}
+	return CheckTimes(f.CreatedAt, f.RevokedAt)
+}
+
+// CheckAuthCode checks an authorization code to be stored: it needs an ID,
+// its client, subject, redirect URI, challenge, session and family, and
+// an expiry.
+func CheckAuthCode(c store.AuthCode) error {
+	for _, v := range []string{c.ID, c.ClientID, c.Subject, c.RedirectURI, c.CodeChallenge, c.SessionID, c.FamilyID} {
+		if v == "" {
+			return errors.New("empty id, client, subject, redirect URI, challenge, session or family")
+		}
+	}
+	if err := RequireTimes(c.ExpiresAt); err != nil {
+		return err
+	}
+	return CheckTimes(c.AuthTime, c.CreatedAt, c.UsedAt)
+}
+
+// CheckSession checks a browser session to be stored: it needs an ID, a
+// cookie hash, a subject and an expiry.
+func CheckSession(s store.Session) error {
+	if s.ID == "" || s.CookieHash == "" || s.Subject == "" {
+		return errors.New("empty id, cookie hash or subject")
+	}
+	if err := RequireTimes(s.ExpiresAt); err != nil {
+		return err
+	}
+	return CheckTimes(s.AuthTime, s.CreatedAt)
+}
+
+// CheckConsent checks a consent to be stored: it needs a subject and a
+// client.
+func CheckConsent(c store.Consent) error {
+	if c.Subject == "" || c.ClientID == "" {
+		return errors.New("empty subject or client")
+	}
+	return CheckTimes(c.CreatedAt, c.UpdatedAt)
+}

@@ -19,6 +19,10 @@ var clients = newTable("clients", 1, func(d *dialect, c *store.Client) []field {
 		{"audience", d.list(&c.Audience)},
 		{"created_at", (*nanos)(&c.CreatedAt)},
 		{"updated_at", (*nanos)(&c.UpdatedAt)},
+		{"name", &c.Name},
+		{"redirect_uris", d.list(&c.RedirectURIs)},
+		{"post_logout_redirect_uris", d.list(&c.PostLogoutRedirectURIs)},
+		{"skip_consent", &c.SkipConsent},
 	}
 })
 
@@ -66,5 +70,6 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(store.C
 // clock, the refresh families issued to it or whose subject it is;
 // store.ErrNotFound if there is no such client.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	return s.deleteSubject(ctx, "delete client", id, kindClient, qDeleteClient, qRevokeClient)
+	return s.deleteSubject(ctx, "delete client", id, kindClient, qDeleteClient, qRevokeClient,
+		qDeleteClientConsent, qDeleteClientCodes)
 }

@@ -67,6 +67,8 @@ var sqliteDialect = &dialect{
 		"time":                   "INTEGER",
 		"bytes":                  "BLOB",
 		"list":                   "TEXT",
+		"empty list":             "'[]'",
+		"false":                  "0",
 		"for update":             "",
 		"for update skip locked": "",
 		"in list":                "IN (SELECT value FROM json_each(?))",
@@ -93,6 +95,8 @@ var postgresDialect = &dialect{
 		"time":                   "BIGINT",
 		"bytes":                  "BYTEA",
 		"list":                   "TEXT[]",
+		"empty list":             "'{}'",
+		"false":                  "FALSE",
 		"for update":             "FOR UPDATE",
 		"for update skip locked": "FOR UPDATE SKIP LOCKED",
 		"in list":                "= ANY (?)",
@@ -105,7 +109,7 @@ var postgresDialect = &dialect{
 	busy:              never,
 	retryable:         pgRetryable,
 	connectionLost:    pgConnectionLost,
-	migrationConflict: pgCodeIs(pgUniqueViolation, pgDuplicateTable, pgDuplicateObject),
+	migrationConflict: pgCodeIs(pgUniqueViolation, pgDuplicateTable, pgDuplicateObject, pgDuplicateColumn),
 	noAdvisoryLocks:   pgCodeIs(pgUndefinedFunction, pgFeatureNotSupported),
 
 	maxAttempts:         30,
@@ -198,6 +202,7 @@ const (
 	pgFeatureNotSupported  = "0A000"
 	pgDuplicateTable       = "42P07"
 	pgDuplicateObject      = "42710"
+	pgDuplicateColumn      = "42701"
 	pgAdminShutdown        = "57P01"
 	pgCrashShutdown        = "57P02"
 )

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/fastsafe/fastsafe/authserver/internal/store"
 )
 
 // TestSchemasAgree migrates a new SQLite file and a new PostgreSQL schema,
@@ -113,11 +111,9 @@ func columnKinds() map[string]string {
 			}
 		}
 	}
-	add(users.name, users.fields(sqliteDialect, new(store.User)))
-	add(clients.name, clients.fields(sqliteDialect, new(store.Client)))
-	add(families.name, families.fields(sqliteDialect, new(store.RefreshFamily)))
-	add(tokens.name, tokens.fields(sqliteDialect, new(store.RefreshToken)))
-	add(signingKeys.name, signingKeys.fields(sqliteDialect, new(store.SigningKey)))
+	for _, t := range tables {
+		add(t.name, t.fields(sqliteDialect))
+	}
 	return kinds
 }
 

@@ -24,7 +24,16 @@ ORDER BY expires_at LIMIT ? {for update skip locked}`)
 	qDeleteFamilies       = newQuery(`DELETE FROM refresh_families WHERE id {in list}`)
 	qDeleteRevocations    = newQuery(`DELETE FROM revoked_access_tokens WHERE jti IN (
 	SELECT jti FROM revoked_access_tokens WHERE expires_at < ? LIMIT ? {for update skip locked})`)
+	qDeleteCodes = newQuery(`DELETE FROM auth_codes WHERE id IN (
+	SELECT id FROM auth_codes WHERE expires_at < ? LIMIT ? {for update skip locked})`)
+	qDeleteSessions = newQuery(`DELETE FROM sessions WHERE id IN (
+	SELECT id FROM sessions WHERE expires_at < ? LIMIT ? {for update skip locked})`)
 )
+
+// codeRetention is how long an authorization code is kept past its
+// expiry, so that a second use is still recognised as one, and revokes
+// the grant of the first.
+const codeRetention = time.Hour
 
 // DeleteExpired removes the refresh families whose absolute expiry is before
 // now, with all their tokens, and the access-token revocation records whose
@@ -73,6 +82,15 @@ func (s *Store) deleteExpired(ctx context.Context, now time.Time, batch int) (in
 		}},
 		{"revoked access tokens", func() (int, int, error) {
 			n, err := s.exec(ctx, qDeleteRevocations, cutoff, batch)
+			return int(n), int(n), err
+		}},
+		{"authorization codes", func() (int, int, error) {
+			codeCutoff := now.Add(-codeRetention)
+			n, err := s.exec(ctx, qDeleteCodes, (*nanos)(&codeCutoff), batch)
+			return int(n), int(n), err
+		}},
+		{"browser sessions", func() (int, int, error) {
+			n, err := s.exec(ctx, qDeleteSessions, cutoff, batch)
 			return int(n), int(n), err
 		}},
 	}

@@ -198,9 +198,15 @@ func get[T any](ctx context.Context, s *Store, t *table[T], op string, key ...an
 
 // all reads every row of t, retried as retryRead retries.
 func all[T any](ctx context.Context, s *Store, t *table[T], op string) ([]T, error) {
+	return selectAll(ctx, s, t, op, t.all)
+}
+
+// selectAll reads every row q, a SELECT of t's columns, returns, retried as
+// retryRead retries.
+func selectAll[T any](ctx context.Context, s *Store, t *table[T], op string, q query, args ...any) ([]T, error) {
 	var vs []T
 	err := s.retryRead(ctx, func() error {
-		rows, err := s.read.query(ctx, s.sql[t.all])
+		rows, err := s.read.query(ctx, s.sql[q], args...)
 		if err != nil {
 			return err
 		}
@@ -221,8 +227,6 @@ func all[T any](ctx context.Context, s *Store, t *table[T], op string) ([]T, err
 	return vs, nil
 }
 
-// exec runs one statement on its own on the write pool, retried as inTx
-// retries.
 // exec runs one statement on its own on the write pool, retried as inTx
 // retries, and returns how many rows it changed.
 func (s *Store) exec(ctx context.Context, q query, args ...any) (int64, error) {

@@ -29,8 +29,18 @@ type table[T any] struct {
 	all    query // SELECT of every row, unordered
 }
 
+// tables are every table newTable made, with their fields: the schema
+// comparison of the dialects reads their column kinds from it.
+var tables []tableFields
+
+type tableFields struct {
+	name   string
+	fields func(d *dialect) []field
+}
+
 func newTable[T any](name string, keys int, fields func(d *dialect, v *T) []field) *table[T] {
 	t := &table[T]{name: name, keys: keys, fields: fields}
+	tables = append(tables, tableFields{name, func(d *dialect) []field { return fields(d, new(T)) }})
 	for _, f := range fields(sqliteDialect, new(T)) {
 		t.cols = append(t.cols, f.col)
 	}

@@ -118,14 +118,16 @@ func update1[T any](ctx context.Context, s *Store, t *table[T], op string, key a
 // DeleteUser removes the user, frees its name and revokes its refresh
 // families at the store's clock; store.ErrNotFound if there is no such user.
 func (s *Store) DeleteUser(ctx context.Context, username string) error {
-	return s.deleteSubject(ctx, "delete user", username, kindUser, qDeleteUser, qRevokeSubject)
+	return s.deleteSubject(ctx, "delete user", username, kindUser, qDeleteUser, qRevokeSubject,
+		qDeleteUserSessions, qDeleteUserConsents)
 }
 
 // deleteSubject runs del, which deletes the user or client name, frees
 // name and runs revoke, which revokes refresh families, at the store's
 // clock: revoke's first placeholder is the time, every other one name.
-// store.ErrNotFound if del deleted nothing.
-func (s *Store) deleteSubject(ctx context.Context, op, name, kind string, del, revoke query) error {
+// Then it runs each of cleanup, which removes what name leaves behind, with
+// name as its one placeholder. store.ErrNotFound if del deleted nothing.
+func (s *Store) deleteSubject(ctx context.Context, op, name, kind string, del, revoke query, cleanup ...query) error {
 	now := s.now()
 	if err := sqlcodec.CheckTimes(now); err != nil {
 		return s.errs.Prefix(op, err)
@@ -145,8 +147,15 @@ func (s *Store) deleteSubject(ctx context.Context, op, name, kind string, del, r
 		for range strings.Count(queryTexts[revoke], "?") - 1 {
 			args = append(args, name)
 		}
-		_, err = tx.exec(revoke, args...)
-		return err
+		if _, err = tx.exec(revoke, args...); err != nil {
+			return err
+		}
+		for _, q := range cleanup {
+			if _, err := tx.exec(q, name); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return s.wrap(op, err)
 }

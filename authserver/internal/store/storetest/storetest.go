@@ -82,6 +82,19 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteExpired", testDeleteExpired},
 		{"DeleteExpiredMany", testDeleteExpiredMany},
 
+		{"SignInClient", testSignInClient},
+		{"RefreshFamilyWithoutToken", testRefreshFamilyWithoutToken},
+		{"AuthCodeRoundTrip", testAuthCodeRoundTrip},
+		{"AuthCodeSecondUse", testAuthCodeSecondUse},
+		{"AuthCodeConcurrentUse", testAuthCodeConcurrentUse},
+		{"Sessions", testSessions},
+		{"Consents", testConsents},
+		{"DeleteConsentRevokesFamilies", testDeleteConsentRevokesFamilies},
+		{"DeleteUserEndsSessionsAndConsents", testDeleteUserEndsSessionsAndConsents},
+		{"DeleteClientRemovesCodesAndConsents", testDeleteClientRemovesCodesAndConsents},
+		{"DeleteExpiredSignIn", testDeleteExpiredSignIn},
+		{"SignInInvalidInput", testSignInInvalidInput},
+
 		{"ConcurrentRotation", testConcurrentRotation},
 		{"ConcurrentUpdateUser", testConcurrentUpdateUser},
 		{"ConcurrentUpdateClient", testConcurrentUpdateClient},
@@ -152,6 +165,7 @@ func normUser(u store.User) store.User {
 func normClient(c store.Client) store.Client {
 	c.SecretHash = normBytes(c.SecretHash)
 	c.Grants, c.Scopes, c.Audience = normList(c.Grants), normList(c.Scopes), normList(c.Audience)
+	c.RedirectURIs, c.PostLogoutRedirectURIs = normList(c.RedirectURIs), normList(c.PostLogoutRedirectURIs)
 	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
 	return c
 }
@@ -165,6 +179,23 @@ func normToken(r store.RefreshToken) store.RefreshToken {
 	r.Scopes, r.Audience = normList(r.Scopes), normList(r.Audience)
 	r.CreatedAt, r.ExpiresAt, r.UsedAt = normTime(r.CreatedAt), normTime(r.ExpiresAt), normTime(r.UsedAt)
 	return r
+}
+
+func normCode(c store.AuthCode) store.AuthCode {
+	c.Scopes, c.Audience = normList(c.Scopes), normList(c.Audience)
+	c.AuthTime, c.CreatedAt, c.ExpiresAt, c.UsedAt = normTime(c.AuthTime), normTime(c.CreatedAt), normTime(c.ExpiresAt), normTime(c.UsedAt)
+	return c
+}
+
+func normSession(s store.Session) store.Session {
+	s.AuthTime, s.CreatedAt, s.ExpiresAt = normTime(s.AuthTime), normTime(s.CreatedAt), normTime(s.ExpiresAt)
+	return s
+}
+
+func normConsent(c store.Consent) store.Consent {
+	c.Scopes = normList(c.Scopes)
+	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
+	return c
 }
 
 func normKey(k store.SigningKey) store.SigningKey {

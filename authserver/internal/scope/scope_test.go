@@ -1,4 +1,4 @@
-package token
+package scope
 
 import (
 	"errors"
@@ -28,7 +28,7 @@ func TestGrantScopes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := grantScopes(tt.requested, tt.allowed, tt.user)
+			got, err := Grant(tt.requested, tt.allowed, tt.user)
 			if tt.wantErr != "" {
 				var e *oautherr.Error
 				if !errors.As(err, &e) || e.Code != tt.wantErr {
@@ -58,7 +58,7 @@ func TestNarrowAudience(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := narrowAudience(tt.resources, allowed)
+			got, err := Audience(tt.resources, allowed)
 			if (err != nil) != tt.wantErr || !slices.Equal(got, tt.want) {
 				t.Fatalf("got %v, %v; want %v (error %v)", got, err, tt.want, tt.wantErr)
 			}
@@ -67,13 +67,13 @@ func TestNarrowAudience(t *testing.T) {
 }
 
 func TestRestrictAndWithin(t *testing.T) {
-	if got := restrict([]string{"a", "b"}, nil); !slices.Equal(got, []string{"a", "b"}) {
+	if got := Restrict([]string{"a", "b"}, nil); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("restrict with no limit = %v", got)
 	}
-	if got := within([]string{"a", "b"}, nil); len(got) != 0 {
+	if got := Within([]string{"a", "b"}, nil); len(got) != 0 {
 		t.Errorf("within nothing = %v", got)
 	}
-	if got := restrict([]string{"a", "b"}, []string{"b"}); !slices.Equal(got, []string{"b"}) {
+	if got := Restrict([]string{"a", "b"}, []string{"b"}); !slices.Equal(got, []string{"b"}) {
 		t.Errorf("restrict = %v", got)
 	}
 }
