@@ -93,6 +93,14 @@ type (
 	labelSelector struct {
 		MatchLabels map[string]string `yaml:"matchLabels"`
 	}
+	networkPeer struct {
+		PodSelector       *labelSelector `yaml:"podSelector"`
+		NamespaceSelector *labelSelector `yaml:"namespaceSelector"`
+	}
+	secretKeyRef struct {
+		Name string `yaml:"name"`
+		Key  string `yaml:"key"`
+	}
 	workloadSpec struct {
 		Replicas *int          `yaml:"replicas"`
 		Selector labelSelector `yaml:"selector"`
@@ -163,10 +171,7 @@ type (
 		Name      string `yaml:"name"`
 		Value     string `yaml:"value"`
 		ValueFrom *struct {
-			SecretKeyRef *struct {
-				Name string `yaml:"name"`
-				Key  string `yaml:"key"`
-			} `yaml:"secretKeyRef"`
+			SecretKeyRef     *secretKeyRef `yaml:"secretKeyRef"`
 			ResourceFieldRef *struct {
 				Resource string `yaml:"resource"`
 			} `yaml:"resourceFieldRef"`
@@ -226,6 +231,7 @@ type (
 			Ports []struct {
 				Port any `yaml:"port"`
 			} `yaml:"ports"`
+			From []networkPeer `yaml:"from"`
 		} `yaml:"ingress"`
 	}
 )
@@ -633,10 +639,7 @@ func (c chartCheck) envVar(ct container, name string) *envVar {
 
 // secretValue reads a key of a Secret the chart renders, or of one the
 // value set names as existing; it fails the test when there is neither.
-func (c chartCheck) secretValue(ref struct {
-	Name string `yaml:"name"`
-	Key  string `yaml:"key"`
-}) string {
+func (c chartCheck) secretValue(ref secretKeyRef) string {
 	c.t.Helper()
 	if s := c.r.find("Secret", ref.Name); s != nil {
 		v, ok := s.Data[ref.Key]
@@ -829,7 +832,9 @@ func (c chartCheck) optional() {
 			}
 		}
 	}
-	// Each server's pods admit connections to their ports only.
+	// Each server's pods admit connections to their ports only, and the
+	// authorization server those of the resource server.
+	rs := c.workload("Deployment", "resourceserver")
 	for _, o := range c.r.all("NetworkPolicy") {
 		s := spec[networkPolicySpec](t, o)
 		if !slices.Equal(s.PolicyTypes, []string{"Ingress"}) {
@@ -846,6 +851,7 @@ func (c chartCheck) optional() {
 			continue
 		}
 		var allowed, want []int
+		rsReachesKeys := false
 		for _, rule := range s.Ingress {
 			if len(rule.Ports) == 0 {
 				t.Errorf("NetworkPolicy %s has a rule open to every port", o.Metadata.Name)
@@ -856,7 +862,13 @@ func (c chartCheck) optional() {
 					t.Errorf("NetworkPolicy %s admits port %v, which the server does not have", o.Metadata.Name, p.Port)
 				}
 				allowed = append(allowed, n)
+				if p.Port == "http" && admitsOwnPods(rule.From, rs.spec.Template.Metadata.Labels) {
+					rsReachesKeys = true
+				}
 			}
+		}
+		if selected[0].Name == "authserver" && !rsReachesKeys {
+			t.Errorf("NetworkPolicy %s keeps the resource server from the key set", o.Metadata.Name)
 		}
 		for _, p := range selected[0].Ports {
 			want = append(want, p.ContainerPort)
@@ -1082,6 +1094,23 @@ func expectOK(t *testing.T, what, base, path string) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("%s: GET %s%s: %s", what, base, path, resp.Status)
 	}
+}
+
+// admitsOwnPods reports whether NetworkPolicy peers admit pods of the
+// policy's namespace with these labels: no peers admit everyone, and a
+// pod selector without a namespace selector those of its namespace it
+// selects (all when empty).
+func admitsOwnPods(from []networkPeer, labels map[string]string) bool {
+	if len(from) == 0 {
+		return true
+	}
+	for _, peer := range from {
+		if peer.PodSelector != nil && peer.NamespaceSelector == nil &&
+			(len(peer.PodSelector.MatchLabels) == 0 || selects(peer.PodSelector.MatchLabels, labels)) {
+			return true
+		}
+	}
+	return false
 }
 
 // selects reports whether every label of sel is on labels; an empty
