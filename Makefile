@@ -9,10 +9,13 @@ MODULES     := authserver internal pkg pkg/ginbearer resourceserver e2e
 PKGS        := $(MODULES:%=./%/...)
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
+# Helm, built from its Go module, for the chart's test (e2e/chart_test.go).
+HELM_VERSION := v4.3.2
+HELM        := $(BIN)/helm-$(HELM_VERSION)/helm
 # Static binaries: no cgo anywhere (SQLite is the pure-Go driver).
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test fmt-check vet staticcheck unit tidy clean
+.PHONY: all build test fmt-check vet staticcheck unit tidy clean helm chart
 .PHONY: bench
 .PHONY: image-bins images demo down
 
@@ -23,7 +26,8 @@ build:
 	$(GO) build -trimpath -o $(BIN)/authserver ./authserver
 	$(GO) build -trimpath -o $(BIN)/resourceserver ./resourceserver
 
-## test: gofmt check, go vet, staticcheck and go test -race over every module
+## test: gofmt check, go vet, staticcheck and go test -race over every module,
+## with the Helm chart linted, rendered and checked
 test: fmt-check vet staticcheck unit
 
 fmt-check:
@@ -40,8 +44,20 @@ staticcheck: $(STATICCHECK)
 	$(STATICCHECK) $(PKGS)
 
 # -race needs cgo.
-unit:
-	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
+unit: $(HELM)
+	FASTSAFE_HELM=$(HELM) CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
+
+# Built once (a few minutes the first time: Helm and its Kubernetes modules),
+# outside the workspace, so that no module of fastsafe depends on Helm.
+$(HELM):
+	GOBIN=$(dir $(HELM)) $(GO) install -trimpath helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
+
+## helm: bin/helm-VERSION/helm, built from helm.sh/helm/v4
+helm: $(HELM)
+
+## chart: lint, render and check deploy/helm/fastsafe (e2e/chart_test.go) alone
+chart: $(HELM)
+	FASTSAFE_HELM=$(HELM) $(GO) test -count=1 -run '^TestHelmChart' ./e2e/
 
 ## fuzz: run each fuzz target for FUZZTIME (the seed corpora run in `make test`)
 FUZZTIME ?= 15s
