@@ -49,7 +49,7 @@ const (
 
 // secrets of the harness's confidential clients; a client not listed is
 // public.
-var secrets = map[string]string{"web": webSecret, "pw": webSecret, "svc": svcSecret}
+var secrets = map[string]string{"web": webSecret, "pw": webSecret, "svc": svcSecret, "app": webSecret}
 
 // clients of the harness.
 var harnessClients = []store.Client{
@@ -57,6 +57,10 @@ var harnessClients = []store.Client{
 	{ID: "pw", Grants: []string{GrantPassword}, Scopes: []string{"search"}, Audience: []string{"api"}},
 	{ID: "svc", Grants: []string{GrantClientCredentials}, Scopes: []string{"search"}, Audience: []string{"api"}},
 	{ID: "pub", Grants: []string{GrantPassword, GrantRefreshToken, GrantClientCredentials}, Scopes: []string{"search"}, Audience: []string{"api"}},
+	{ID: "app", Grants: []string{GrantAuthorizationCode, GrantRefreshToken}, Scopes: []string{"search"}, Audience: []string{"api", "other-api"},
+		RedirectURIs: []string{"https://app.example/cb"}},
+	{ID: "spa", Grants: []string{GrantAuthorizationCode}, Scopes: []string{"search"}, Audience: []string{"api"},
+		RedirectURIs: []string{"https://spa.example/cb", "http://127.0.0.1/cb"}},
 }
 
 // harnessClient returns the harness's client id, as stored.
