@@ -19,6 +19,10 @@ type Browser struct {
 	t      testing.TB
 	issuer string
 	Client *http.Client
+	// Header is added to every request, such as X-Forwarded-For.
+	Header http.Header
+	// Origin is sent with form posts; the issuer's by default.
+	Origin string
 }
 
 // NewBrowser returns a browser for the auth server at issuer.
@@ -28,7 +32,7 @@ func NewBrowser(t testing.TB, issuer string) *Browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Browser{t: t, issuer: issuer, Client: &http.Client{
+	return &Browser{t: t, issuer: issuer, Origin: issuer, Header: http.Header{}, Client: &http.Client{
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
@@ -72,12 +76,17 @@ func (b *Browser) Submit(p Page, fields url.Values) Page {
 		b.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", b.issuer)
+	if b.Origin != "" {
+		req.Header.Set("Origin", b.Origin)
+	}
 	return b.do(req)
 }
 
 func (b *Browser) do(req *http.Request) Page {
 	b.t.Helper()
+	for k, vs := range b.Header {
+		req.Header[k] = vs
+	}
 	resp, err := b.Client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
