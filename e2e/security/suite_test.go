@@ -366,6 +366,7 @@ func TestSecurity(t *testing.T) {
 			t.Run("bit flips", s.bitFlips)
 			t.Run("refresh and revocation", s.refreshAndRevocation)
 			t.Run("refused grants", s.refusedGrants)
+			t.Run("sign-in", s.signIn)
 			t.Run("security headers", s.securityHeaders)
 		})
 	})

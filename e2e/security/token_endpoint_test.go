@@ -114,8 +114,8 @@ func (s *suite) tokenEndpointInput(t *testing.T) {
 		// Grants.
 		{"unknown grant type", "RFC 6749 §5.2",
 			request{header: formHeader("Authorization", web), body: form("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion", "x")}, 400, "unsupported_grant_type"},
-		{"authorization_code, which this server does not serve", "RFC 6749 §5.2",
-			request{header: formHeader("Authorization", web), body: form("grant_type", "authorization_code", "code", "x")}, 400, "unsupported_grant_type"},
+		{"authorization_code by a client not registered for it", "RFC 6749 §5.2",
+			request{header: formHeader("Authorization", web), body: form("grant_type", "authorization_code", "code", "x")}, 400, "unauthorized_client"},
 		{"grant type in upper case", "RFC 6749 §5.2",
 			request{header: formHeader("Authorization", web), body: form("grant_type", "PASSWORD", "username", "tester", "password", s.password)}, 400, "unsupported_grant_type"},
 		{"password grant by a client not allowed it", "RFC 9700 §2.4, RFC 6749 §5.2",

@@ -141,7 +141,7 @@ func (g *authorizationCodeGrant) decide(ctx context.Context, client store.Client
 		subject:  rec.Subject,
 		scopes:   rec.Scopes,
 		audience: aud,
-		code:     &codeExchange{value: req.code, record: rec, verifier: req.verifier},
+		code:     &codeExchange{value: req.code, record: rec, redirectURI: req.redirectURI, verifier: req.verifier},
 		family:   &family,
 	}
 	if slices.Contains(client.Grants, GrantRefreshToken) {

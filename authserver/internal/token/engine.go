@@ -60,9 +60,10 @@ type decision struct {
 
 // codeExchange is an authorization code presented at the token endpoint.
 type codeExchange struct {
-	value    string
-	record   store.AuthCode
-	verifier string
+	value       string
+	record      store.AuthCode
+	redirectURI string // as the token request gave it
+	verifier    string
 }
 
 // familyID is the ID of the decision's grant, "" for none.
@@ -183,7 +184,7 @@ func (e *engine) issue(ctx context.Context, r *http.Request, authenticated strin
 		// the code itself (GetByCode), and checks the redirect URI and
 		// the PKCE verifier against it.
 		tgr.Code = d.code.value
-		tgr.RedirectURI = d.code.record.RedirectURI
+		tgr.RedirectURI = d.code.redirectURI
 		tgr.CodeVerifier = d.code.verifier
 	}
 	return m.GenerateAccessToken(ctx, d.grant, tgr)

@@ -234,8 +234,11 @@ func (h *Handler) engineError(err error) error {
 	switch {
 	case errors.As(err, &oe):
 		return oe
-	case errors.Is(err, oerrors.ErrInvalidCodeChallenge), errors.Is(err, oerrors.ErrMissingCodeVerifier):
-		// The engine's PKCE check (RFC 7636 §4.6).
+	case errors.Is(err, oerrors.ErrInvalidCodeChallenge), errors.Is(err, oerrors.ErrMissingCodeVerifier),
+		errors.Is(err, oerrors.ErrInvalidAuthorizeCode), errors.Is(err, oerrors.ErrInvalidRedirectURI):
+		// The engine's own checks of the code: its PKCE verifier (RFC
+		// 7636 §4.6), client, redirect URI and expiry, which the grant
+		// checked before.
 		return invalidCode()
 	case errors.Is(err, store.ErrTokenReused), errors.Is(err, store.ErrNotFound):
 		// Lost a race to rotate the same token: the store has revoked

@@ -28,6 +28,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
 	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 )
 
@@ -48,7 +49,7 @@ const (
 
 // secrets of the harness's confidential clients; a client not listed is
 // public.
-var secrets = map[string]string{"web": webSecret, "pw": webSecret, "svc": svcSecret}
+var secrets = map[string]string{"web": webSecret, "pw": webSecret, "svc": svcSecret, "app": webSecret}
 
 // clients of the harness.
 var harnessClients = []store.Client{
@@ -56,6 +57,10 @@ var harnessClients = []store.Client{
 	{ID: "pw", Grants: []string{GrantPassword}, Scopes: []string{"search"}, Audience: []string{"api"}},
 	{ID: "svc", Grants: []string{GrantClientCredentials}, Scopes: []string{"search"}, Audience: []string{"api"}},
 	{ID: "pub", Grants: []string{GrantPassword, GrantRefreshToken, GrantClientCredentials}, Scopes: []string{"search"}, Audience: []string{"api"}},
+	{ID: "app", Grants: []string{GrantAuthorizationCode, GrantRefreshToken}, Scopes: []string{"search"}, Audience: []string{"api", "other-api"},
+		RedirectURIs: []string{"https://app.example/cb"}},
+	{ID: "spa", Grants: []string{GrantAuthorizationCode}, Scopes: []string{"search"}, Audience: []string{"api"},
+		RedirectURIs: []string{"https://spa.example/cb", "http://127.0.0.1/cb"}},
 }
 
 // harnessClient returns the harness's client id, as stored.
@@ -266,24 +271,6 @@ func newEdSigner(t testing.TB) edSigner {
 	return edSigner{key}
 }
 
-// syncBuffer is a log sink safe for concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type fixture struct {
 	h         *Handler
 	clock     *clock
@@ -291,7 +278,7 @@ type fixture struct {
 	passwords *countingPasswords
 	throttle  *recordingThrottle
 	observer  *recordingObserver
-	logs      *syncBuffer
+	logs      *logbuf.Buffer
 	// ctx, if set, is the context of the requests post sends.
 	ctx context.Context
 }
@@ -304,7 +291,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st, err := backend.Open(ctx, t.TempDir()+"/auth.db", logger, c.Now)
 	if err != nil {

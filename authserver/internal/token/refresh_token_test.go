@@ -14,6 +14,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
 // oneRefreshToken is a refreshTokenStore holding one refresh token, its
@@ -121,7 +122,7 @@ func TestRefreshTokenGrantRefusals(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(s)
 			}
-			logs := &syncBuffer{}
+			logs := &logbuf.Buffer{}
 			obs := &recordingObserver{}
 			g := &refreshTokenGrant{tokens: s, logger: slog.New(slog.NewJSONHandler(logs, nil)), observer: obs}
 			_, err := g.decide(context.Background(), harnessClient("web"), tt.req, refreshNow)

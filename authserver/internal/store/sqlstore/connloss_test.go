@@ -11,6 +11,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/pgtest"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
 // sentinel reports whether err is one of the store's own errors, which
@@ -214,7 +215,7 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs logbuf.Buffer
 			s, err := OpenPostgres(t.Context(), tc.dsn, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			if err == nil {
 				s.Close()

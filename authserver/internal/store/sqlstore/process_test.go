@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,11 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
+	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
 // The child process of TestTwoProcesses is this test binary, run with these
@@ -83,7 +82,7 @@ func TestTwoProcesses(t *testing.T) {
 
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envChildDB+"="+path, envChildN+"="+strconv.Itoa(n))
-	stderr := &lockedBuffer{}
+	stderr := &logbuf.Buffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -120,23 +119,4 @@ func TestTwoProcesses(t *testing.T) {
 			t.Fatalf("revocation %s: %v, %v", jti, r, err)
 		}
 	}
-}
-
-// lockedBuffer collects what several goroutines write, such as a child's
-// output or a logger's lines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
