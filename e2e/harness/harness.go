@@ -133,7 +133,10 @@ type Process struct {
 	env  []string
 	Logs *logbuf.Buffer // its standard output and error
 	cmd  *exec.Cmd
-	done chan error
+	// exited is closed when the process has exited, with its exit
+	// status in exitErr; both may be read any number of times.
+	exited  chan struct{}
+	exitErr error
 }
 
 func (p *Process) start() {
@@ -145,8 +148,12 @@ func (p *Process) start() {
 		p.t.Fatalf("start %s: %v", p.name, err)
 	}
 	p.cmd = cmd
-	p.done = make(chan error, 1)
-	go func() { p.done <- cmd.Wait() }()
+	exited := make(chan struct{})
+	p.exited = exited
+	go func() {
+		p.exitErr = cmd.Wait()
+		close(exited)
+	}()
 }
 
 // Stop sends SIGTERM and waits for a graceful exit (bounded).
@@ -155,18 +162,24 @@ func (p *Process) Stop() {
 	if p.cmd == nil {
 		return
 	}
+	defer func() { p.cmd = nil }()
+	select {
+	case <-p.exited:
+		// It exited by itself before; waitHTTP or the test said so.
+		return
+	default:
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-p.done:
-		if err != nil {
-			p.t.Errorf("%s exited with %v after SIGTERM\n%s", p.name, err, p.Logs.String())
+	case <-p.exited:
+		if p.exitErr != nil {
+			p.t.Errorf("%s exited with %v after SIGTERM\n%s", p.name, p.exitErr, p.Logs.String())
 		}
 	case <-time.After(30 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-p.done
+		<-p.exited
 		p.t.Errorf("%s did not stop within 30s of SIGTERM", p.name)
 	}
-	p.cmd = nil
 }
 
 // waitHTTP polls url until it answers 200, for at most 30 seconds.
@@ -176,8 +189,8 @@ func waitHTTP(t testing.TB, p *Process, url string) {
 	client := &http.Client{Timeout: 2 * time.Second}
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-p.done:
-			t.Fatalf("%s exited early: %v\n%s", p.name, err, p.Logs.String())
+		case <-p.exited:
+			t.Fatalf("%s exited early: %v\n%s", p.name, p.exitErr, p.Logs.String())
 		default:
 		}
 		resp, err := client.Get(url)
