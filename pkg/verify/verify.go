@@ -51,6 +51,10 @@ type Options struct {
 	// Audience, the identifier of this resource server, must be one of the
 	// token's "aud" values. Required.
 	Audience string
+	// OtherAudiences are further identifiers of this resource server, such
+	// as its RFC 9728 resource URL, which RFC 8707 clients ask tokens for:
+	// a token for any one of them, or for Audience, is accepted.
+	OtherAudiences []string
 	// Algorithms is the allowlist of JWS algorithms. Default
 	// DefaultAlgorithms(). Only asymmetric algorithms that jwks supports
 	// (jwks.SupportedAlgorithms) may be listed: never "none", never HS*.
@@ -159,7 +163,7 @@ func New(keys KeySource, opts Options) (*Verifier, error) {
 		methods: methods,
 		validator: jwt.NewValidator(
 			jwt.WithIssuer(opts.Issuer),
-			jwt.WithAudience(opts.Audience),
+			jwt.WithAudience(append([]string{opts.Audience}, opts.OtherAudiences...)...),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
 			jwt.WithLeeway(leeway),

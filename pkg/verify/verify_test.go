@@ -456,3 +456,25 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	})
 }
+
+// TestOtherAudiences: a resource server known by several identifiers (its
+// name and its RFC 9728 resource URL) accepts a token for any one of them,
+// and no other.
+func TestOtherAudiences(t *testing.T) {
+	v := newVerifier(t, newFakeKeys(), Options{OtherAudiences: []string{"https://api.example.com"}})
+	for _, tc := range []struct {
+		aud []string
+		ok  bool
+	}{
+		{[]string{audience}, true},
+		{[]string{"https://api.example.com"}, true},
+		{[]string{"https://other.example.com", "https://api.example.com"}, true},
+		{[]string{"https://other.example.com"}, false},
+		{[]string{"https://api.example.com/"}, false},
+	} {
+		_, err := v.Verify(context.Background(), sign(t, spec{claims: map[string]any{"aud": tc.aud}}))
+		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrAudience)) {
+			t.Errorf("aud %v: %v, want ok=%v", tc.aud, err, tc.ok)
+		}
+	}
+}

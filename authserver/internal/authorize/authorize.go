@@ -160,7 +160,9 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, req Request, s
 		h.redirectError(w, r, req, refused)
 		return
 	}
-	if !req.Client.SkipConsent && !done.consented {
+	// A client that registered itself is always asked consent, however
+	// it was updated since.
+	if (!req.Client.SkipConsent || req.Client.Registered()) && !done.consented {
 		needed := req.Prompt.Consent
 		if !needed {
 			c, err := h.store.GetConsent(ctx, user.Username, req.Client.ID)
@@ -261,6 +263,7 @@ func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error)
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request, req Request, status int, username, message string) {
 	h.pages.Login(w, status, pages.Login{
 		ClientName: req.Client.DisplayName(),
+		Unverified: req.Client.Registered(),
 		Username:   username,
 		Error:      message,
 		Action:     h.opts.Issuer + PathLogin,

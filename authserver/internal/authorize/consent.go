@@ -18,6 +18,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request, req Reques
 	}
 	h.pages.Consent(w, pages.Consent{
 		ClientName:   req.Client.DisplayName(),
+		Unverified:   req.Client.Registered(),
 		Username:     user.Username,
 		Scopes:       pages.DescribeScopes(scopes),
 		RedirectHost: host,

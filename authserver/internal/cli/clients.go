@@ -191,6 +191,9 @@ var clientsListCommand = command{
 				if c.Public() {
 					kind = "public"
 				}
+				if c.Registered() {
+					kind += ", registered"
+				}
 				consent := "asked"
 				switch {
 				case !slices.Contains(c.Grants, grantAuthorizationCode):

@@ -63,6 +63,25 @@ type Config struct {
 	// default, so the TCP peer is the source address.
 	TrustedProxies []string
 
+	// Registration, --registration, lets clients register themselves
+	// (RFC 7591): "off" (the default), "open" to anyone, or "token" with an
+	// initial access token from 'authserver registration-tokens add'.
+	Registration string
+	// RegistrationGrants, RegistrationScopes and RegistrationAudiences
+	// are what registered clients may have: grant types
+	// (authorization_code and refresh_token by default), API scopes beyond
+	// OpenID Connect's (none by default), and the audience of their tokens
+	// (none by default).
+	RegistrationGrants    []string
+	RegistrationScopes    []string
+	RegistrationAudiences []string
+	// RegistrationMaxPerAddress is how many clients one source address
+	// may register an hour (20); 0 turns the limit off.
+	RegistrationMaxPerAddress int
+	// RegistrationUnusedTTL is how long a registered client that has never
+	// obtained a token is kept (24h); 0 keeps it.
+	RegistrationUnusedTTL time.Duration
+
 	// The Bootstrap settings describe the user and clients serve creates
 	// the first time it runs on a database, and never again (package
 	// bootstrap). Each part is optional; with none of the user and the two

@@ -80,6 +80,24 @@ func (c Config) Validate() error {
 	positive("refresh-token-ttl", c.RefreshTokenTTL)
 	positive("refresh-token-absolute-ttl", c.RefreshTokenAbsoluteTTL)
 	positive("session-ttl", c.SessionTTL)
+	switch c.Registration {
+	case "off", "open", "token":
+	default:
+		bad("--registration %q is not one of off, open, token", c.Registration)
+	}
+	for _, g := range c.RegistrationGrants {
+		switch g {
+		case "authorization_code", "refresh_token", "client_credentials":
+		default:
+			bad("--registration-grants: %q is not one of authorization_code, refresh_token, client_credentials", g)
+		}
+	}
+	if c.RegistrationMaxPerAddress < 0 {
+		bad("--registration-max-per-address must not be negative, not %d; 0 turns the limit off", c.RegistrationMaxPerAddress)
+	}
+	if c.RegistrationUnusedTTL < 0 {
+		bad("--registration-unused-ttl must not be negative, not %s; 0 keeps unused clients", FormatDuration(c.RegistrationUnusedTTL))
+	}
 	if c.RefreshTokenTTL > 0 && c.RefreshTokenAbsoluteTTL > 0 && c.RefreshTokenTTL > c.RefreshTokenAbsoluteTTL {
 		bad("--refresh-token-ttl (%s) must not be longer than --refresh-token-absolute-ttl (%s)",
 			FormatDuration(c.RefreshTokenTTL), FormatDuration(c.RefreshTokenAbsoluteTTL))

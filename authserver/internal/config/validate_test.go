@@ -113,22 +113,26 @@ func TestValidateOneProblem(t *testing.T) {
 // per line, rather than stopping at the first.
 func TestValidateEveryProblem(t *testing.T) {
 	c := Config{
-		Addr:                    "nowhere",
-		Issuer:                  "https://auth.example.com/",
-		DB:                      "",
-		AccessTokenTTL:          0,
-		RefreshTokenTTL:         48 * time.Hour,
-		RefreshTokenAbsoluteTTL: time.Hour,
-		SigningAlg:              "HS256",
-		KeyActivateAfter:        -1,
-		JWKSMaxAge:              -1,
-		BcryptCost:              2,
-		LogLevel:                "loud",
-		LogFormat:               "yaml",
-		ShutdownTimeout:         0,
-		LoginMaxFailures:        -1,
-		LoginLockout:            0,
-		TrustedProxies:          []string{"proxy.example"},
+		Addr:                      "nowhere",
+		Issuer:                    "https://auth.example.com/",
+		DB:                        "",
+		AccessTokenTTL:            0,
+		RefreshTokenTTL:           48 * time.Hour,
+		RefreshTokenAbsoluteTTL:   time.Hour,
+		SigningAlg:                "HS256",
+		KeyActivateAfter:          -1,
+		JWKSMaxAge:                -1,
+		BcryptCost:                2,
+		LogLevel:                  "loud",
+		LogFormat:                 "yaml",
+		ShutdownTimeout:           0,
+		LoginMaxFailures:          -1,
+		LoginLockout:              0,
+		TrustedProxies:            []string{"proxy.example"},
+		Registration:              "sometimes",
+		RegistrationGrants:        []string{"password"},
+		RegistrationMaxPerAddress: -1,
+		RegistrationUnusedTTL:     -1,
 	}
 	err := c.Validate()
 	if err == nil {
@@ -138,6 +142,7 @@ func TestValidateEveryProblem(t *testing.T) {
 		"--addr", "--issuer", "--db", "--access-token-ttl", "--session-ttl", "--refresh-token-ttl (48h) must not be longer",
 		"--signing-alg", "--key-activate-after", "--jwks-max-age", "--bcrypt-cost", "--log-level",
 		"--log-format", "--shutdown-timeout", "--login-max-failures", "--login-lockout", "--trusted-proxies",
+		"--registration \"sometimes\"", "--registration-grants", "--registration-max-per-address", "--registration-unused-ttl",
 	}
 	errs := unjoin(err)
 	if len(errs) != len(want) {

@@ -10,12 +10,15 @@ import (
 // §3, which is also the RFC 8414 §2 authorization server metadata: one
 // document serves both well-known paths.
 type Metadata struct {
-	Issuer                                    string   `json:"issuer"`
-	AuthorizationEndpoint                     string   `json:"authorization_endpoint"`
-	TokenEndpoint                             string   `json:"token_endpoint"`
-	UserinfoEndpoint                          string   `json:"userinfo_endpoint"`
-	JWKSURI                                   string   `json:"jwks_uri"`
-	EndSessionEndpoint                        string   `json:"end_session_endpoint"`
+	Issuer                string `json:"issuer"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	UserinfoEndpoint      string `json:"userinfo_endpoint"`
+	JWKSURI               string `json:"jwks_uri"`
+	EndSessionEndpoint    string `json:"end_session_endpoint"`
+	// RegistrationEndpoint is set when clients may register themselves
+	// (RFC 7591, RFC 8414 §2).
+	RegistrationEndpoint                      string   `json:"registration_endpoint,omitempty"`
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
 	RevocationEndpoint                        string   `json:"revocation_endpoint"`
 	ScopesSupported                           []string `json:"scopes_supported"`

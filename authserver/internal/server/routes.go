@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/authorize"
 	"github.com/fastsafe/fastsafe/authserver/internal/discovery"
 	"github.com/fastsafe/fastsafe/authserver/internal/metrics"
 	"github.com/fastsafe/fastsafe/authserver/internal/oautherr"
+	"github.com/fastsafe/fastsafe/authserver/internal/registration"
 	"github.com/fastsafe/fastsafe/authserver/internal/reqlog"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
 )
@@ -18,11 +20,16 @@ type handlers struct {
 	token, introspect, revoke http.Handler
 	authorize                 *authorize.Handler
 	userinfo                  http.Handler
+	registration              *registration.Handler
 }
 
 // routes is the authorization server's whole HTTP surface.
 func (s *Server) routes(h handlers) http.Handler {
-	meta := discovery.Handler(discovery.New(s.cfg.Issuer, s.cfg.SigningAlg))
+	metadata := discovery.New(s.cfg.Issuer, s.cfg.SigningAlg)
+	if h.registration.Enabled() {
+		metadata.RegistrationEndpoint = s.cfg.Issuer + registration.Path
+	}
+	meta := discovery.Handler(metadata)
 	mux := http.NewServeMux()
 	// routes are the exact paths served, the route label of the metrics;
 	// every other path is metrics.OtherRoute.
@@ -43,6 +50,9 @@ func (s *Server) routes(h handlers) http.Handler {
 	handle(authorize.PathConsent, postOnly(http.HandlerFunc(h.authorize.Consent)))
 	handle(discovery.PathLogout, http.HandlerFunc(h.authorize.Logout))
 	handle(discovery.PathUserinfo, h.userinfo)
+	// Dynamic client registration (RFC 7591, RFC 7592); 404 while off.
+	handle(registration.Path, http.HandlerFunc(h.registration.Register))
+	handle(registration.Path+"/{client_id}", http.HandlerFunc(h.registration.Manage))
 	handle("/.well-known/jwks.json", getOnly(http.HandlerFunc(s.jwks)))
 	handle("/.well-known/oauth-authorization-server", getOnly(meta))
 	handle("/.well-known/openid-configuration", getOnly(meta))
@@ -55,8 +65,11 @@ func (s *Server) routes(h handlers) http.Handler {
 		oautherr.Write(w, nil, oautherr.NotFound())
 	}))
 	route := func(r *http.Request) string {
-		if routes[r.URL.Path] {
+		switch {
+		case routes[r.URL.Path]:
 			return r.URL.Path
+		case strings.HasPrefix(r.URL.Path, registration.Path+"/"):
+			return registration.Path + "/{client_id}"
 		}
 		return metrics.OtherRoute
 	}

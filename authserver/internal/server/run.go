@@ -18,6 +18,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/metrics"
 	"github.com/fastsafe/fastsafe/authserver/internal/pages"
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
+	"github.com/fastsafe/fastsafe/authserver/internal/registration"
 	"github.com/fastsafe/fastsafe/authserver/internal/session"
 	"github.com/fastsafe/fastsafe/authserver/internal/signing"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
@@ -111,12 +112,28 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := clientip.ParseTrusted(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
 	s.handler = s.routes(handlers{
 		token:      tokens,
 		introspect: tokenstate.Introspection(inspector, clients, logger, m),
 		revoke:     tokenstate.Revocation(inspector, clients, st, now, logger, m),
 		authorize:  authz,
 		userinfo:   userinfo.New(inspector, st, logger),
+		registration: registration.New(registration.Options{
+			Issuer: cfg.Issuer,
+			Mode:   cfg.Registration,
+			Policy: registration.Policy{
+				Grants:   cfg.RegistrationGrants,
+				Scopes:   cfg.RegistrationScopes,
+				Audience: cfg.RegistrationAudiences,
+			},
+			MaxPerAddress: cfg.RegistrationMaxPerAddress,
+			Now:           now,
+			Logger:        logger,
+		}, st, clientip.New(proxies)),
 	})
 	return s, nil
 }
@@ -276,7 +293,22 @@ func (s *Server) cleanup(ctx context.Context) {
 			} else if n > 0 {
 				s.logger.Info("expired records removed", "count", n)
 			}
+			s.deleteUnusedClients(ctx)
 		}
+	}
+}
+
+// deleteUnusedClients deletes the registered clients that never obtained a
+// token within cfg.RegistrationUnusedTTL of registering.
+func (s *Server) deleteUnusedClients(ctx context.Context) {
+	if s.cfg.Registration == registration.ModeOff || s.cfg.RegistrationUnusedTTL <= 0 {
+		return
+	}
+	n, err := s.store.DeleteUnusedClients(ctx, s.now().Add(-s.cfg.RegistrationUnusedTTL))
+	if err != nil {
+		s.logger.Warn("cleanup of unused registered clients failed", "err", err)
+	} else if n > 0 {
+		s.logger.Info("unused registered clients removed", "audit", true, "count", n)
 	}
 }
 

@@ -58,9 +58,20 @@ type Client struct {
 	// SkipConsent marks a first-party client: people are not asked to
 	// consent to what it requests.
 	SkipConsent bool
+	// RegistrationTokenHash is the SHA-256 of the registration access
+	// token of a client that registered itself (RFC 7591, RFC 7592); nil
+	// for clients an administrator added.
+	RegistrationTokenHash []byte
+	// FirstUsedAt is when the client first obtained a token; zero while
+	// it never has. Registered clients never used expire.
+	FirstUsedAt time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// Registered reports whether the client registered itself (RFC 7591):
+// its name is its own claim, unverified.
+func (c Client) Registered() bool { return len(c.RegistrationTokenHash) > 0 }
 
 // DisplayName is the name people are shown for the client.
 func (c Client) DisplayName() string {
@@ -231,6 +242,29 @@ type Store interface {
 	// client whose subject it is. ErrNotFound if there was no consent.
 	DeleteConsent(ctx context.Context, subject, clientID string, now time.Time) error
 
+	// MarkClientUsed records that client id obtained a token at now,
+	// the first time only: a later call changes nothing. ErrNotFound if
+	// there is no such client.
+	MarkClientUsed(ctx context.Context, id string, now time.Time) error
+	// DeleteUnusedClients deletes, as DeleteClient does, the registered
+	// clients never used that were created before cutoff, and returns
+	// how many it deleted.
+	DeleteUnusedClients(ctx context.Context, cutoff time.Time) (int, error)
+
+	// CreateRegistrationToken stores an initial access token for client
+	// registration; ErrAlreadyExists for a duplicate ID.
+	CreateRegistrationToken(ctx context.Context, t RegistrationToken) error
+	// UseRegistrationToken spends one use of the token id at now and
+	// returns it as it is after the use. ErrNotFound if there is no such
+	// token, or it expired, or it has no use left; of concurrent uses of
+	// its last one, exactly one succeeds.
+	UseRegistrationToken(ctx context.Context, id string, now time.Time) (RegistrationToken, error)
+	// ListRegistrationTokens returns every token, ordered by ID.
+	ListRegistrationTokens(ctx context.Context) ([]RegistrationToken, error)
+	// DeleteRegistrationToken removes a token; ErrNotFound if there is
+	// none.
+	DeleteRegistrationToken(ctx context.Context, id string) error
+
 	// ClaimOnce records that the one-time step called name (such as
 	// creating the demo data) has run. It returns true to exactly one
 	// caller, however many processes call it at once, and false ever
@@ -290,4 +324,14 @@ type Consent struct {
 	Scopes    []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// RegistrationToken is an initial access token (RFC 7591 §3): it allows
+// its holder to register clients, until it expires or its uses are spent.
+// Only its hash is kept.
+type RegistrationToken struct {
+	ID        string // hex SHA-256 of the token value
+	UsesLeft  int
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }

@@ -37,6 +37,7 @@ const maxScopeLen = 2048
 // its grants and its engine need.
 type Store interface {
 	login.Users
+	MarkClientUsed(ctx context.Context, id string, now time.Time) error
 	authorizationCodeStore
 	refreshTokenStore
 	refreshWriter
@@ -91,6 +92,10 @@ type Handler struct {
 	password *passwordGrant
 	refresh  *refreshTokenGrant
 	engine   *engine
+	// clientsUsed records registered clients' first tokens.
+	clientsUsed interface {
+		MarkClientUsed(ctx context.Context, id string, now time.Time) error
+	}
 }
 
 // NewHandler returns the token endpoint.
@@ -105,8 +110,9 @@ func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords l
 		opts.Observer = noObserver{}
 	}
 	return &Handler{
-		opts:    opts,
-		clients: clients,
+		opts:        opts,
+		clients:     clients,
+		clientsUsed: st,
 		code: &authorizationCodeGrant{
 			codes:     st,
 			logger:    opts.Logger,
@@ -225,7 +231,19 @@ func (h *Handler) decideAndIssue(w http.ResponseWriter, r *http.Request, grant *
 	if err != nil {
 		return nil, decision{}, h.engineError(err)
 	}
+	h.markUsed(ctx, client, now)
 	return ti, d, nil
+}
+
+// markUsed records a registered client's first token, which keeps it from
+// expiring as unused. Failing only delays that, so it is logged.
+func (h *Handler) markUsed(ctx context.Context, client store.Client, now time.Time) {
+	if !client.Registered() || !client.FirstUsedAt.IsZero() {
+		return
+	}
+	if err := h.clientsUsed.MarkClientUsed(ctx, client.ID, now); err != nil {
+		h.opts.Logger.WarnContext(ctx, "recording a registered client's first use failed", "client_id", client.ID, "err", err)
+	}
 }
 
 // engineError maps what the engine or the store below it returned.

@@ -54,7 +54,10 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 	verifier, err := verify.New(keys, verify.Options{
 		Issuer:   cfg.Issuer,
 		Audience: cfg.Audience,
-		Now:      now,
+		// The resource URL of its RFC 9728 metadata names it too: RFC
+		// 8707 clients, such as MCP clients, ask tokens for it.
+		OtherAudiences: []string{cfg.PublicURL},
+		Now:            now,
 	})
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)

@@ -23,6 +23,8 @@ var clients = newTable("clients", 1, func(d *dialect, c *store.Client) []field {
 		{"redirect_uris", d.list(&c.RedirectURIs)},
 		{"post_logout_redirect_uris", d.list(&c.PostLogoutRedirectURIs)},
 		{"skip_consent", &c.SkipConsent},
+		{"registration_token_hash", (*blob)(&c.RegistrationTokenHash)},
+		{"first_used_at", (*nanos)(&c.FirstUsedAt)},
 	}
 })
 

@@ -95,6 +95,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteExpiredSignIn", testDeleteExpiredSignIn},
 		{"SignInInvalidInput", testSignInInvalidInput},
 
+		{"RegisteredClient", testRegisteredClient},
+		{"DeleteUnusedClients", testDeleteUnusedClients},
+		{"RegistrationTokens", testRegistrationTokens},
+		{"RegistrationTokenLastUse", testRegistrationTokenLastUse},
+
 		{"ConcurrentRotation", testConcurrentRotation},
 		{"ConcurrentUpdateUser", testConcurrentUpdateUser},
 		{"ConcurrentUpdateClient", testConcurrentUpdateClient},
@@ -166,6 +171,7 @@ func normClient(c store.Client) store.Client {
 	c.SecretHash = normBytes(c.SecretHash)
 	c.Grants, c.Scopes, c.Audience = normList(c.Grants), normList(c.Scopes), normList(c.Audience)
 	c.RedirectURIs, c.PostLogoutRedirectURIs = normList(c.RedirectURIs), normList(c.PostLogoutRedirectURIs)
+	c.RegistrationTokenHash, c.FirstUsedAt = normBytes(c.RegistrationTokenHash), normTime(c.FirstUsedAt)
 	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
 	return c
 }
