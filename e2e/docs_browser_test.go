@@ -36,7 +36,7 @@ var browserNames = []string{"chromium", "chromium-browser", "google-chrome", "go
 
 // browserTimeout bounds the whole walk through the page, so a page that
 // never shows the result fails the test instead of hanging it.
-const browserTimeout = 25 * time.Second
+const browserTimeout = 2 * time.Minute
 
 // The elements of the Swagger UI page the test uses.
 const (
