@@ -80,20 +80,26 @@ tidy:
 clean:
 	rm -rf $(BIN)
 
-# Containers: docker-compose.yml runs both servers. `docker compose up --build`
-# builds the images from source (deploy/*.Dockerfile, needs Docker Hub); these
-# targets build the same images from binaries compiled here, pulling nothing.
+# Containers: docker-compose.yml runs both servers and the demo relying party
+# (oauth2-proxy). `docker compose up --build` builds the images from source
+# (deploy/*.Dockerfile, needs Docker Hub); these targets build the same images
+# from binaries compiled here, pulling nothing.
 IMAGE_BIN   := $(BIN)/image
 # Keep in step with the go build line of deploy/*.Dockerfile.
 IMAGE_FLAGS := -trimpath -tags nomsgpack -ldflags='-s -w'
 
-## image-bins: static, stripped binaries for the images, in bin/image/
+## image-bins: static, stripped binaries for the images, in bin/image/; the
+## demo relying party's oauth2-proxy comes from the Go module proxy
 image-bins:
 	GOOS=linux $(GO) build $(IMAGE_FLAGS) -o $(IMAGE_BIN)/authserver/authserver ./authserver
 	mkdir -p $(IMAGE_BIN)/authserver/data
 	GOOS=linux $(GO) build $(IMAGE_FLAGS) -o $(IMAGE_BIN)/resourceserver/resourceserver ./resourceserver
+	GOOS=linux GO=$(GO) deploy/scripts/build-oauth2-proxy.sh $(IMAGE_BIN)/oauth2-proxy
+	GOOS=linux $(GO) build $(IMAGE_FLAGS) -o $(IMAGE_BIN)/oauth2-proxy/healthcheck ./internal/cmd/healthcheck
+	cp deploy/oauth2-proxy/oauth2-proxy.cfg deploy/oauth2-proxy/alpha-config.yaml $(IMAGE_BIN)/oauth2-proxy/
 
-## images: fastsafe/authserver:local and fastsafe/resourceserver:local, offline
+## images: fastsafe/authserver:local, fastsafe/resourceserver:local and
+## fastsafe/oauth2-proxy:local (the demo relying party), offline
 images: image-bins
 	deploy/scripts/images.sh
 

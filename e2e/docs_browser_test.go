@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/fastsafe/fastsafe/e2e/harness"
@@ -40,6 +42,7 @@ const browserTimeout = 2 * time.Minute
 const (
 	authorizeButton  = `.auth-wrapper > button.authorize`
 	authorizedButton = `.auth-wrapper > button.authorize.locked`
+	codeFlow         = `.auth-container:has(#client_id_authorizationCode)`
 	passwordFlow     = `.auth-container:has(#oauth_username)`
 	searchOperation  = `#operations-search-search`
 	queryInput       = searchOperation + ` tr[data-param-name="query"] input:enabled`
@@ -47,9 +50,20 @@ const (
 )
 
 // TestDocsPageInBrowser opens the resource server's Swagger UI page in
-// headless Chromium, gets a token from the auth server with the page's
-// password flow (a cross-origin call that the auth server's CORS allows),
-// runs GET /search?query=apple from the page, and reads the answer on it.
+// headless Chromium and gets a token with each of the page's flows for
+// people, then runs GET /search?query=apple from the page and reads the
+// answer on it:
+//
+//   - the authorization code flow, the first of the Authorize dialog:
+//     the page opens the auth server's sign-in page in a window, the test
+//     signs in there, the consent page is skipped (the docs client is
+//     first-party), the auth server sends the window back to
+//     /docs/oauth2-redirect.html, which hands the code to the page, and
+//     the page exchanges it at /token with its PKCE verifier;
+//   - the password flow, on the page loaded again (it keeps no token).
+//
+// Both token requests are cross-origin calls that the auth server's CORS
+// allows.
 func TestDocsPageInBrowser(t *testing.T) {
 	browser := findBrowser(t)
 
@@ -68,7 +82,10 @@ func TestDocsPageInBrowser(t *testing.T) {
 	auth := harness.StartAuth(t, harness.AuthOptions{Env: map[string]string{"AUTH_CORS_ORIGINS": origin}})
 	const user, userPassword = "tester", "docs page password 1"
 	auth.AddUser(user, userPassword, "search")
-	auth.AddClient("docs", "--public", "--grants", "password,refresh_token", "--scopes", "search", "--audience", "search-api")
+	// The client the demo data registers (--bootstrap-docs-redirect-uris).
+	auth.AddClient("docs", "--public", "--grants", "authorization_code,password,refresh_token", "--scopes", "search",
+		"--audience", "search-api", "--redirect-uris", origin+"/docs/oauth2-redirect.html", "--skip-consent",
+		"--name", "API documentation")
 	rs := harness.StartResource(t, auth, harness.ResourceOptions{Env: map[string]string{"RS_PUBLIC_URL": origin}})
 	serveThrough(t, front, rs.URL)
 
@@ -76,49 +93,92 @@ func TestDocsPageInBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
 	defer cancel()
 
-	// Every request of the page is seen here; the first one to /search
-	// tells which Authorization header the page sent.
-	searchAuthorization := make(chan string, 1)
-	requests := chromedp.Events(ctx, network.RequestWillBeSent)
-	go func() {
-		for ev, err := range requests {
-			if err != nil {
-				return
-			}
-			u, err := url.Parse(ev.Request.URL)
-			if err != nil || u.Path != "/search" {
-				continue
-			}
-			searchAuthorization <- browserRequestHeader(ev.Request.Headers, "Authorization")
-			return
-		}
-	}()
-
+	// The authorization code flow.
+	tokenRequest := watchRequest(ctx, auth.URL+"/token", http.MethodPost)
 	b.do(ctx, "open /docs", chromedp.Navigate(origin+"/docs"))
-	b.do(ctx, "open the Authorize dialog",
-		chromedp.WaitVisible(chromedp.CSS(authorizeButton)),
-		chromedp.Click(chromedp.CSS(authorizeButton)),
-		chromedp.WaitVisible(chromedp.ID("oauth_username")),
-	)
-	clientID := b.run(ctx, "read the client_id", chromedp.Value(chromedp.ID("client_id_password")))
-	if clientID != "docs" {
-		b.fail("the password flow's client_id is %q, want %q from the page's initOAuth", clientID, "docs")
+	b.openAuthorizeDialog(ctx, "client_id_authorizationCode")
+	signIn := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool {
+		return strings.HasPrefix(info.URL, auth.URL+"/authorize?")
+	})
+	b.do(ctx, "authorize with the authorization code flow",
+		chromedp.Click(chromedp.CSS(codeFlow+` .auth-btn-wrapper button.authorize`)))
+	var window target.ID
+	select {
+	case window = <-signIn:
+	case <-ctx.Done():
+		b.fail("the page opened no window at the auth server's /authorize: %v", ctx.Err())
 	}
+	signInTab := b.tab(window)
+	signInCtx, cancelSignIn := signInTab.within(ctx)
+	defer cancelSignIn()
+	signInTab.do(signInCtx, "sign in on the auth server's page",
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), user),
+		chromedp.SendKeys(chromedp.ID("password"), userPassword),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+	)
+	// Authorized, or the dialog shows why not (an error from the auth
+	// server, a refused token request, a CORS failure).
+	if got := b.poll(ctx, "wait for the token", `document.querySelector('`+authorizedButton+`') ? "authorized" :
+		(document.querySelector('`+codeFlow+` .errors')?.innerText ?? "")`); got != "authorized" {
+		b.fail("the authorization code flow failed; the dialog says: %s", got)
+	}
+	form := b.received(ctx, tokenRequest, "the token request")
+	if got := form.Get("grant_type"); got != "authorization_code" || form.Get("client_id") != "docs" ||
+		form.Get("code_verifier") == "" || form.Get("redirect_uri") != origin+"/docs/oauth2-redirect.html" {
+		b.fail("the page's token request has grant_type %q, client_id %q, redirect_uri %q and a code_verifier of %d characters; "+
+			"want authorization_code, docs, the page's redirect URI and PKCE", got, form.Get("client_id"), form.Get("redirect_uri"), len(form.Get("code_verifier")))
+	}
+	b.closeAuthorizeDialog(ctx)
+	b.searchApple(ctx)
+
+	// The password flow, on the page loaded again: it forgot the token.
+	b.do(ctx, "open /docs again", chromedp.Navigate(origin+"/docs"))
+	b.openAuthorizeDialog(ctx, "client_id_password")
 	b.do(ctx, "authorize with the password flow",
 		chromedp.SendKeys(chromedp.ID("oauth_username"), user),
 		chromedp.SendKeys(chromedp.ID("oauth_password"), userPassword),
 		chromedp.Click(chromedp.CSS(passwordFlow+` .auth-btn-wrapper button.authorize`)),
 	)
-	// Authorized, or the dialog shows why not (a refused token request,
-	// a CORS failure): either ends the wait.
 	if got := b.poll(ctx, "wait for the token", `document.querySelector('`+authorizedButton+`') ? "authorized" :
 		(document.querySelector('`+passwordFlow+` .errors')?.innerText ?? "")`); got != "authorized" {
 		b.fail("the password flow failed; the dialog says: %s", got)
 	}
+	b.closeAuthorizeDialog(ctx)
+	b.searchApple(ctx)
+
+	// The page as it ends, kept when the test runs with -artifacts.
+	b.screenshot("docs-search-result.png")
+}
+
+// openAuthorizeDialog opens Swagger UI's Authorize dialog and checks that
+// the flow whose client_id input has the id clientIDInput is there with
+// the docs client, which the page's initOAuth names.
+func (b *browserTab) openAuthorizeDialog(ctx context.Context, clientIDInput string) {
+	b.t.Helper()
+	b.do(ctx, "open the Authorize dialog",
+		chromedp.WaitVisible(chromedp.CSS(authorizeButton)),
+		chromedp.Click(chromedp.CSS(authorizeButton)),
+		chromedp.WaitVisible(chromedp.ID(clientIDInput)),
+	)
+	if clientID := b.run(ctx, "read the client_id", chromedp.Value(chromedp.ID(clientIDInput))); clientID != "docs" {
+		b.fail("the flow's client_id (#%s) is %q, want %q from the page's initOAuth", clientIDInput, clientID, "docs")
+	}
+}
+
+func (b *browserTab) closeAuthorizeDialog(ctx context.Context) {
+	b.t.Helper()
 	b.do(ctx, "close the Authorize dialog",
 		chromedp.Evaluate[chromedp.Void](`document.querySelector(".modal-ux button.close-modal").click()`),
 		chromedp.WaitNotPresent(chromedp.CSS(`.modal-ux`)),
 	)
+}
+
+// searchApple runs GET /search?query=apple from the page, authorized
+// already, and expects the answer, and a bearer token on the request.
+func (b *browserTab) searchApple(ctx context.Context) {
+	b.t.Helper()
+	search := watchRequest(ctx, "/search", http.MethodGet)
 	b.do(ctx, "try GET /search",
 		chromedp.Click(chromedp.CSS(searchOperation+` .opblock-summary`)),
 		chromedp.WaitVisible(chromedp.CSS(searchOperation+` .try-out__btn`)),
@@ -139,9 +199,9 @@ func TestDocsPageInBrowser(t *testing.T) {
 	if status != "200" || !strings.Contains(body, "found apple in search") {
 		b.fail("the page shows status %s, want 200 and found apple in search:\n%s", status, blankJWTs(body))
 	}
-
 	select {
-	case h := <-searchAuthorization:
+	case req := <-search:
+		h := browserRequestHeader(req.Headers, "Authorization")
 		scheme, token, _ := strings.Cut(h, " ")
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			b.fail("the page sent GET /search with Authorization %q, want a bearer token", blankJWTs(h))
@@ -149,9 +209,50 @@ func TestDocsPageInBrowser(t *testing.T) {
 	case <-ctx.Done():
 		b.fail("no GET /search request of the page was seen: %v", ctx.Err())
 	}
+}
 
-	// The page as it ends, kept when the test runs with -artifacts.
-	b.screenshot("docs-search-result.png")
+// watchRequest reports the first request of the tab with method to a URL
+// that starts with prefix, or whose path is prefix when prefix is a path.
+// It subscribes before it returns.
+func watchRequest(ctx context.Context, prefix, method string) <-chan *network.Request {
+	seen := make(chan *network.Request, 1)
+	requests := chromedp.Events(ctx, network.RequestWillBeSent)
+	go func() {
+		for ev, err := range requests {
+			if err != nil {
+				return
+			}
+			u, err := url.Parse(ev.Request.URL)
+			if err != nil || ev.Request.Method != method {
+				continue
+			}
+			if strings.HasPrefix(ev.Request.URL, prefix) || u.Path == prefix {
+				seen <- ev.Request
+				return
+			}
+		}
+	}()
+	return seen
+}
+
+// received waits for the request and returns its form body.
+func (b *browserTab) received(ctx context.Context, request <-chan *network.Request, what string) url.Values {
+	b.t.Helper()
+	select {
+	case req := <-request:
+		var body []byte
+		for _, e := range req.PostDataEntries {
+			body = append(body, e.Bytes...)
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			b.fail("%s has a body that is no form: %v", what, err)
+		}
+		return form
+	case <-ctx.Done():
+		b.fail("%s was not seen: %v", what, ctx.Err())
+	}
+	return nil
 }
 
 // findBrowser returns the path of a Chromium executable. Without one the
@@ -193,15 +294,18 @@ func serveThrough(t *testing.T, ln net.Listener, backend string) {
 type browserTab struct {
 	t      *testing.T
 	ctx    context.Context // the tab; lives until the test ends
+	name   string          // of the tab, in the names of its screenshots
 	output *logbuf.Buffer  // the browser's own output
-	events *logbuf.Buffer  // the page's console, log entries and exceptions
+	events *logbuf.Buffer  // the pages' console, log entries and exceptions
+	tabs   *[]*browserTab  // every tab the test drives, this one among them
 }
 
 // startBrowser starts headless Chromium with a fresh profile and opens a
 // tab. The browser stops, and its profile goes, when the test ends.
 func startBrowser(t *testing.T, execPath string) *browserTab {
 	t.Helper()
-	b := &browserTab{t: t, output: &logbuf.Buffer{}, events: &logbuf.Buffer{}}
+	b := &browserTab{t: t, name: "page", output: &logbuf.Buffer{}, events: &logbuf.Buffer{}, tabs: new([]*browserTab)}
+	*b.tabs = append(*b.tabs, b)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
 		chromedp.Headless,
@@ -219,6 +323,22 @@ func startBrowser(t *testing.T, execPath string) *browserTab {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start %s: %v\n%s", execPath, err, b.output)
 	}
+	b.collectEvents()
+	return b
+}
+
+// within returns a context of b's tab that ends when ctx does.
+func (b *browserTab) within(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(b.ctx, d)
+	}
+	return context.WithCancel(b.ctx)
+}
+
+// collectEvents writes the tab's console, log entries and exceptions to
+// b.events, from now on.
+func (b *browserTab) collectEvents() {
+	ctx := b.ctx
 	collectPageEvents(ctx, b.events, log.EntryAdded, func(ev log.EventEntryAdded) string {
 		return fmt.Sprintf("log %s %s: %s %s", ev.Entry.Source, ev.Entry.Level, ev.Entry.Text, ev.Entry.URL)
 	})
@@ -240,7 +360,21 @@ func startBrowser(t *testing.T, execPath string) *browserTab {
 		}
 		return "exception: " + d.Text
 	})
-	return b
+}
+
+// tab returns the tab of the browser's target id, such as a window the
+// page opened. It shares the browser's output and the pages' events.
+func (b *browserTab) tab(id target.ID) *browserTab {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id))
+	b.t.Cleanup(cancel)
+	tab := &browserTab{t: b.t, ctx: ctx, name: fmt.Sprintf("window-%d", len(*b.tabs)), output: b.output, events: b.events, tabs: b.tabs}
+	*b.tabs = append(*b.tabs, tab)
+	if err := chromedp.Do(ctx); err != nil {
+		b.fail("attach to the new window: %v", err)
+	}
+	tab.collectEvents()
+	return tab
 }
 
 // collectPageEvents writes a line for each event of the tab until the tab
@@ -287,23 +421,24 @@ func (b *browserTab) poll(ctx context.Context, step, expression string) string {
 	return fmt.Sprint(v)
 }
 
-// fail saves a screenshot of the page, logs the page's text and what the
-// page and the browser reported, and fails the test.
+// fail saves a screenshot of every tab, logs their text and what the
+// pages and the browser reported, and fails the test.
 func (b *browserTab) fail(format string, args ...any) {
 	b.t.Helper()
 	b.t.Errorf(format, args...)
-	path := b.screenshot("docs-page-failure.png")
-	if path != "" {
-		b.t.Logf("screenshot of the page: %s (kept with go test -artifacts)", path)
+	for _, tab := range *b.tabs {
+		if path := tab.screenshot(tab.name + "-failure.png"); path != "" {
+			b.t.Logf("screenshot of the %s: %s (kept with go test -artifacts)", tab.name, path)
+		}
+		ctx, cancel := context.WithTimeout(tab.ctx, 10*time.Second)
+		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + (document.body ? document.body.innerText : "")`))
+		cancel()
+		if err != nil {
+			text = "(unreadable: " + err.Error() + ")"
+		}
+		b.t.Logf("address and text of the %s:\n%s", tab.name, blankJWTs(text))
 	}
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-	if err != nil {
-		text = "(unreadable: " + err.Error() + ")"
-	}
-	b.t.Logf("text of the page:\n%s", blankJWTs(text))
-	b.t.Logf("console and log of the page:\n%s", blankJWTs(b.events.String()))
+	b.t.Logf("console and log of the pages:\n%s", blankJWTs(b.events.String()))
 	b.t.Logf("output of the browser, without its D-Bus complaints:\n%s", withoutDBus(b.output.String()))
 	b.t.FailNow()
 }

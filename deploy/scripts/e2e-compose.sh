@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# End-to-end test of docker-compose.yml, run by .ci/run: builds both images
-# with no registry, starts them with Docker Compose, and talks to them from
-# outside the containers, over loopback only:
+# End-to-end test of docker-compose.yml, run by .ci/run: builds the three
+# images with no registry, starts them with Docker Compose, and talks to them
+# from outside the containers, over loopback only:
 #
-#   - the images: under 30 MB, a numeric non-root user, no shell, an exec-form
-#     HEALTHCHECK, and the same final stage as the source build;
+#   - the images: under 30 MB (40 MB for oauth2-proxy), a numeric non-root
+#     user, no shell, an exec-form HEALTHCHECK, and the same final stage as
+#     the source build;
 #   - a token for the demo user of .env, checked field by field, accepted by
 #     /search through the published port; the README's curl lines, verbatim;
 #   - the confidential client's client_credentials grant, the public docs
 #     client's password and refresh grants, and CORS for the docs origin;
+#   - the demo relying party, oauth2-proxy: healthy, its /oauth2/start sends
+#     the browser to the auth server's /authorize with PKCE, and a person
+#     signs in as a browser would (curl with a cookie jar: the sign-in form,
+#     the consent form, the redirects) and lands on the API's answer, which
+#     oauth2-proxy got with the person's access token;
 #   - restarting the auth server: the earlier token still works, new ones
 #     are issued and signed with the same key;
 #   - stopping the auth server: /search still accepts the token, with the
@@ -19,7 +25,7 @@
 #   - `down -v` removes the volume.
 #
 # It fails, rather than skips, if Docker is missing. It needs the host ports
-# 9096 and 8000 free. It ends with one line: "E2E PASS ..." or "E2E FAIL ...".
+# 9096, 8000 and 4180 free. It ends with one line: "E2E PASS ..." or "E2E FAIL ...".
 set -euo pipefail
 # shellcheck source=deploy/scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -29,6 +35,9 @@ export COMPOSE_PROJECT_NAME=fastsafe-e2e
 AUTH=http://127.0.0.1:9096
 API=http://127.0.0.1:8000
 ISSUER=http://localhost:9096
+# The demo relying party, at the address of its registered redirect URI, so
+# that its cookies come back to its callback.
+RP=http://localhost:4180
 START=$SECONDS
 STEP="starting"
 TMP=$(mktemp -d)
@@ -170,7 +179,7 @@ need_docker
 echo "compose: ${COMPOSE[*]} ($("${COMPOSE[@]}" version --short 2>/dev/null || echo "version unknown"))"
 command -v curl >/dev/null || die "curl is not installed; it is required"
 teardown # what a killed earlier run may have left
-for port in 9096 8000; do
+for port in 9096 8000 4180; do
   port_free "$port" || die "port $port on 127.0.0.1 is in use; stop what uses it (the demo: make down)"
 done
 
@@ -180,8 +189,8 @@ step "the source and offline Dockerfiles have the same final stage"
 final_stage() {
   awk '/^FROM /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$1" | grep -v -e '^#' -e '^$'
 }
-for name in authserver resourceserver; do
-  diff <(final_stage "deploy/$name.Dockerfile" | sed -e 's#--from=build ##' -e 's#/out/##') \
+for name in authserver resourceserver oauth2-proxy; do
+  diff <(final_stage "deploy/$name.Dockerfile" | sed -e 's#--from=build ##' -e 's#/out/##g') \
     <(final_stage "deploy/$name.offline.Dockerfile") ||
     fail "the final stages of deploy/$name.Dockerfile and deploy/$name.offline.Dockerfile differ"
 done
@@ -193,26 +202,38 @@ build_images
 echo "images built in $((SECONDS - t0))s"
 
 step "the images run as a numeric non-root user, with no shell, and check their own health"
+# image_files IMAGE: the listing of the image's files.
+image_files() {
+  local id
+  id=$(docker create "$1")
+  docker export "$id" | tar -tvf -
+  docker rm -v "$id" >/dev/null
+}
 for name in authserver resourceserver; do
   image="fastsafe/$name:local"
   expect_eq "$image user" "$(docker image inspect -f '{{.Config.User}}' "$image")" 65532:65532
   expect_eq "$image healthcheck" "$(docker image inspect -f '{{json .Config.Healthcheck.Test}}' "$image")" \
     "[\"CMD\",\"/usr/local/bin/$name\",\"healthcheck\"]"
   files="$TMP/files-$name"
-  id=$(docker create "$image")
-  docker export "$id" | tar -tvf - >"$files"
-  docker rm -v "$id" >/dev/null
+  image_files "$image" >"$files"
   ! grep -Eq ' (bin/sh|bin/bash|bin/busybox|usr/bin/.*)$' "$files" || fail "$image has a shell"
   # The only non-empty file is the binary (docker adds empty /etc files).
   expect_eq "$image files" "$(awk '$1 ~ /^-/ && $3 > 0 {print $NF}' "$files")" "usr/local/bin/$name"
 done
 grep -Eq '^d[rwx-]+ 65532/65532 .* data/?$' "$TMP/files-authserver" ||
   fail "/data of the auth server image is not owned by 65532: $(grep data "$TMP/files-authserver")"
+expect_eq "$RP_IMAGE user" "$(docker image inspect -f '{{.Config.User}}' "$RP_IMAGE")" 65532:65532
+expect_eq "$RP_IMAGE healthcheck" "$(docker image inspect -f '{{json .Config.Healthcheck.Test}}' "$RP_IMAGE")" \
+  '["CMD","/usr/local/bin/healthcheck","http://127.0.0.1:4180/ping"]'
+image_files "$RP_IMAGE" >"$TMP/files-oauth2-proxy"
+! grep -Eq ' (bin/sh|bin/bash|bin/busybox|usr/bin/.*)$' "$TMP/files-oauth2-proxy" || fail "$RP_IMAGE has a shell"
+expect_eq "$RP_IMAGE files" "$(awk '$1 ~ /^-/ && $3 > 0 {print $NF}' "$TMP/files-oauth2-proxy" | sort | tr '\n' ' ')" \
+  "etc/oauth2-proxy/alpha-config.yaml etc/oauth2-proxy/oauth2-proxy.cfg usr/local/bin/healthcheck usr/local/bin/oauth2-proxy "
 
-step "docker compose up, and wait until both services are healthy"
+step "docker compose up, and wait until every service is healthy"
 t0=$SECONDS
 compose_within 180 up -d --no-build
-wait_healthy 120 authserver resourceserver
+wait_healthy 120 authserver resourceserver oauth2-proxy
 echo "healthy ${SECONDS}s after the start, $((SECONDS - t0))s after up"
 volume=$(docker volume ls -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" | grep authdata || true)
 [[ -n "$volume" ]] || fail "no authdata volume"
@@ -255,6 +276,68 @@ curl -sS --noproxy '*' --max-time 10 -o /dev/null -D "$TMP/cors" -X OPTIONS -H '
   -H 'Access-Control-Request-Method: POST' "$AUTH/token"
 grep -qi '^access-control-allow-origin: http://localhost:8000' "$TMP/cors" || fail "no CORS for the docs origin: $(cat "$TMP/cors")"
 
+step "the demo data: the docs client signs people in without consent, the relying party with"
+clients=$(timeout 30 docker exec "$(container authserver)" authserver clients list)
+grep -Eq "^$DEMO_DOCS_CLIENT_ID +public +authorization_code,password,refresh_token .* skipped +http://localhost:8000/docs/oauth2-redirect.html" <<<"$clients" ||
+  fail "the docs client is not registered for the /docs page's sign-in: $clients"
+grep -Eq "^$DEMO_RP_CLIENT_ID +confidential +authorization_code,refresh_token +openid,profile,email,search +search-api +Search demo \(oauth2-proxy\) +asked +$RP/oauth2/callback" <<<"$clients" ||
+  fail "the relying party's client is not registered: $clients"
+
+step "oauth2-proxy sends the browser to the auth server's /authorize with PKCE"
+t0=$SECONDS
+code=$(request "$TMP/start" -D "$TMP/start-headers" "$RP/oauth2/start?rd=%2Fsearch%3Fquery%3Dapple")
+expect_eq "GET /oauth2/start" "$code" 302
+location=$(sed -nE 's/^[Ll]ocation: ([^[:space:]]+).*/\1/p' "$TMP/start-headers")
+[[ "$location" == "$ISSUER/authorize?"* ]] || fail "oauth2-proxy redirects to '$location', not to $ISSUER/authorize"
+for param in response_type=code "client_id=$DEMO_RP_CLIENT_ID" code_challenge_method=S256 'code_challenge=[A-Za-z0-9_-]{43}(&|$)' \
+  'redirect_uri=http%3A%2F%2Flocalhost%3A4180%2Foauth2%2Fcallback' 'scope=openid\+profile\+search' 'nonce=' 'state='; do
+  [[ "$location" =~ [?\&]$param ]] || fail "the authorization request lacks $param: $location"
+done
+
+# form_field NAME FILE: the value of the form's field NAME, as the browser
+# sends it: html/template writes & as &amp; and + as &#43; in attributes.
+form_field() {
+  sed -nE 's/.*name="'"$1"'" value="([^"]*)".*/\1/p' "$2" | head -1 |
+    sed -e 's/&#43;/+/g' -e "s/&#39;/'/g" -e 's/&#34;/"/g' -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
+}
+
+# form_action FILE: where the page's form posts to.
+form_action() {
+  sed -nE 's/.*<form method="post" action="([^"]*)".*/\1/p' "$1" | head -1
+}
+
+step "sign in through oauth2-proxy as a browser does: sign-in form, consent form, the API's answer"
+JAR="$TMP/cookies"
+# browse OUT ARGS...: request with the cookie jar, following redirects;
+# prints the status and the last URL.
+browse() {
+  local out=$1
+  shift
+  curl -sS --noproxy '*' --connect-timeout 5 --max-time 15 -L --max-redirs 10 -b "$JAR" -c "$JAR" \
+    -o "$out" -w '%{http_code} %{url_effective}' "$@" 2>/dev/null || true
+}
+got=$(browse "$TMP/signin" "$RP/search?query=apple")
+[[ "$got" == "200 $ISSUER/authorize?"* ]] || fail "GET $RP/search did not end on the sign-in page: $got"
+grep -q 'Search demo (oauth2-proxy)' "$TMP/signin" || fail "the sign-in page does not name the application: $(cat "$TMP/signin")"
+got=$(browse "$TMP/consent" --data-urlencode "csrf_token=$(form_field csrf_token "$TMP/signin")" \
+  --data-urlencode "request=$(form_field request "$TMP/signin")" \
+  --data-urlencode "username=$DEMO_USER" --data-urlencode "password=$DEMO_PASSWORD" "$(form_action "$TMP/signin")")
+[[ "$got" == "200 "* ]] && grep -q 'Search on your behalf' "$TMP/consent" ||
+  fail "signing in did not lead to the consent page ($got): $(cat "$TMP/consent")"
+got=$(browse "$TMP/answer" --data-urlencode "csrf_token=$(form_field csrf_token "$TMP/consent")" \
+  --data-urlencode "request=$(form_field request "$TMP/consent")" -d decision=allow "$(form_action "$TMP/consent")")
+expect_eq "after consent" "$got" "200 $RP/search?query=apple"
+expect_eq "the API's answer through oauth2-proxy" "$(cat "$TMP/answer")" '{"message":"found apple in search"}'
+# Signed in: the next request goes straight through.
+got=$(browse "$TMP/again" "$RP/search?query=pear")
+expect_eq "a second request" "$got" "200 $RP/search?query=pear"
+expect_eq "its answer" "$(cat "$TMP/again")" '{"message":"pear not found in search"}'
+# The API saw the person's access token, issued to oauth2-proxy's client.
+compose_within 30 logs --no-color resourceserver >"$TMP/rs-logs" 2>&1
+grep -q "path=/search .*status=200 .*client_id=$DEMO_RP_CLIENT_ID sub=$DEMO_USER" "$TMP/rs-logs" ||
+  fail "the API logged no search with the relying party's token: $(grep path=/search "$TMP/rs-logs")"
+echo "signed in through oauth2-proxy in $((SECONDS - t0))s"
+
 step "restart the auth server: the earlier token still works, new ones are issued"
 compose_within 60 restart authserver
 wait_healthy 60 authserver
@@ -276,7 +359,7 @@ step "down and up: users, clients and keys are kept"
 compose_within 120 down
 docker volume inspect "$volume" >/dev/null 2>&1 || fail "down removed the volume $volume"
 compose_within 180 up -d --no-build
-wait_healthy 120 authserver resourceserver
+wait_healthy 120 authserver resourceserver oauth2-proxy
 # The resource server starts with no keys: it must fetch the kept key.
 search "$TOKEN1"
 expect_eq "introspection of the earlier user token" "$(introspect "$TOKEN1")" true
@@ -296,11 +379,12 @@ expect_eq "error" "$(json_str error "$TMP/old")" invalid_grant
 search "$(password_login "$DEMO_USER" a-changed-password "$TMP/token4")"
 compose_within 30 logs --no-color authserver >"$TMP/logs" 2>&1
 grep -q "created by an earlier start" "$TMP/logs" || fail "the auth server did not report the demo data as already created"
-! grep -qF -e "$DEMO_PASSWORD" -e "$DEMO_CLIENT_SECRET" "$TMP/logs" || fail "the auth server logged the demo password or secret"
+! grep -qF -e "$DEMO_PASSWORD" -e "$DEMO_CLIENT_SECRET" -e "$DEMO_RP_CLIENT_SECRET" "$TMP/logs" ||
+  fail "the auth server logged the demo password or a secret"
 
 step "down -v removes containers and the volume"
 compose_within 120 down -v --remove-orphans
 ! docker volume inspect "$volume" >/dev/null 2>&1 || fail "down -v left the volume $volume"
 [[ -z "$(docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME")" ]] || fail "containers are left"
 
-echo "E2E PASS: docker compose with both images, in $((SECONDS - START))s"
+echo "E2E PASS: docker compose with the three images, in $((SECONDS - START))s"

@@ -360,6 +360,28 @@ func StartResource(t testing.TB, auth *Auth, opts ResourceOptions) *Resource {
 	return r
 }
 
+// ProcessOptions describe a program for StartProcess.
+type ProcessOptions struct {
+	Name  string            // what failures call it
+	Bin   string            // the executable
+	Args  []string          // its arguments
+	Env   map[string]string // its environment, besides PATH and HOME
+	Ready string            // a URL that answers 200 once it serves
+}
+
+// StartProcess runs a program other than the servers, such as a relying
+// party built for a test, with as little environment as the servers get.
+// It waits until o.Ready answers 200, and stops the program, expecting a
+// clean exit, when the test ends.
+func StartProcess(t testing.TB, o ProcessOptions) *Process {
+	t.Helper()
+	p := &Process{t: t, name: o.Name, bin: o.Bin, args: o.Args, env: environ(o.Env), Logs: &logbuf.Buffer{}}
+	p.start()
+	t.Cleanup(p.Stop)
+	waitHTTP(t, p, o.Ready)
+	return p
+}
+
 // environ is a minimal environment: PATH and HOME from this process, and vars.
 func environ(vars map[string]string) []string {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
@@ -16,14 +18,26 @@ import (
 // ClaimName is the one-time step Run claims in the store.
 const ClaimName = "bootstrap"
 
-// Grant types of the clients Run creates.
+// Grant types and scopes of the clients Run creates.
 var (
 	// ConfidentialGrants are the grants of the confidential client.
 	ConfidentialGrants = []string{"password", "client_credentials", "refresh_token"}
 	// PublicGrants are the grants of the public client: no
 	// client_credentials, as it has no secret.
 	PublicGrants = []string{"password", "refresh_token"}
+	// PublicSignInGrants are the grants of the public client given
+	// redirect URIs: it signs people in on the sign-in page too.
+	PublicSignInGrants = []string{"authorization_code", "password", "refresh_token"}
+	// RPGrants are the grants of the client that signs people in.
+	RPGrants = []string{"authorization_code", "refresh_token"}
+	// RPScopes are the OpenID Connect scopes the client that signs people
+	// in gets besides the Spec's scopes: an ID token with the person's
+	// name and e-mail address.
+	RPScopes = []string{"openid", "profile", "email"}
 )
+
+// DocsClientName is the name the sign-in page shows for the docs client.
+const DocsClientName = "API documentation"
 
 // Store is the part of the store Run uses.
 type Store interface {
@@ -106,13 +120,33 @@ func (b *Bootstrapper) Run(ctx context.Context, s Spec) (bool, error) {
 		})
 	}
 	if s.DocsClientID != "" {
-		clients = append(clients, store.Client{
+		docs := store.Client{
 			ID:        s.DocsClientID,
+			Name:      DocsClientName,
 			Grants:    clone(PublicGrants),
 			Scopes:    clone(s.Scopes),
 			Audience:  clone(s.Audience),
 			CreatedAt: now,
 			UpdatedAt: now,
+		}
+		if len(s.DocsRedirectURIs) > 0 {
+			docs.Grants = clone(PublicSignInGrants)
+			docs.RedirectURIs = union(s.DocsRedirectURIs)
+			docs.SkipConsent = true
+		}
+		clients = append(clients, docs)
+	}
+	if s.RPClientID != "" {
+		clients = append(clients, store.Client{
+			ID:           s.RPClientID,
+			Name:         strings.TrimSpace(s.RPClientName),
+			SecretHash:   secret.Hash(s.RPClientSecret),
+			Grants:       clone(RPGrants),
+			Scopes:       union(RPScopes, s.Scopes),
+			Audience:     clone(s.Audience),
+			RedirectURIs: union(s.RPRedirectURIs),
+			CreatedAt:    now,
+			UpdatedAt:    now,
 		})
 	}
 
@@ -146,7 +180,8 @@ func (b *Bootstrapper) Run(ctx context.Context, s Spec) (bool, error) {
 		switch {
 		case err == nil:
 			b.log.Info("created an initial client", "audit", true, "actor", "bootstrap", "client_id", c.ID, "type", kind,
-				"grants", c.Grants, "scopes", c.Scopes, "audience", c.Audience)
+				"grants", c.Grants, "scopes", c.Scopes, "audience", c.Audience,
+				"redirect_uris", c.RedirectURIs, "skip_consent", c.SkipConsent)
 		case errors.Is(err, store.ErrAlreadyExists):
 			b.log.Warn("the ID of an initial client is taken; left as it is", "client_id", c.ID)
 		default:
@@ -165,4 +200,17 @@ func clone(l []string) []string {
 		return nil
 	}
 	return append([]string(nil), l...)
+}
+
+// union returns the items of the lists in order, each once.
+func union(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		for _, v := range l {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }

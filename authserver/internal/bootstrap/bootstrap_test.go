@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 const (
 	testPassword = "correct horse battery staple"
 	testSecret   = "0123456789abcdefghijklmnopqrstuvwxyz-demo"
+	testRPSecret = "relying-party-secret-0123456789abcdefgh"
 )
 
 var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -33,8 +35,15 @@ func fullSpec() Spec {
 		ClientID:     "demo-client",
 		ClientSecret: testSecret,
 		DocsClientID: "docs",
-		Audience:     []string{"search-api"},
-		Scopes:       []string{"search"},
+
+		DocsRedirectURIs: []string{"http://localhost:8000/docs/oauth2-redirect.html"},
+		RPClientID:       "search-demo",
+		RPClientSecret:   testRPSecret,
+		RPRedirectURIs:   []string{"http://localhost:4180/oauth2/callback"},
+		RPClientName:     "Search demo (oauth2-proxy)",
+
+		Audience: []string{"search-api"},
+		Scopes:   []string{"search"},
 	}
 }
 
@@ -67,7 +76,7 @@ func newBootstrapper(t *testing.T, st Store) (*Bootstrapper, *bytes.Buffer) {
 
 func checkNoCredentials(t *testing.T, log string) {
 	t.Helper()
-	for _, s := range []string{testPassword, testSecret} {
+	for _, s := range []string{testPassword, testSecret, testRPSecret} {
 		if strings.Contains(log, s) {
 			t.Errorf("log contains a password or secret:\n%s", log)
 		}
@@ -96,40 +105,83 @@ func TestRunCreatesEverything(t *testing.T) {
 	}
 
 	tests := []struct {
-		id         string
-		public     bool
-		wantGrants []string
+		want   store.Client
+		secret string
 	}{
-		{"demo-client", false, []string{"password", "client_credentials", "refresh_token"}},
-		{"docs", true, []string{"password", "refresh_token"}},
+		{store.Client{
+			ID:       "demo-client",
+			Grants:   []string{"password", "client_credentials", "refresh_token"},
+			Scopes:   []string{"search"},
+			Audience: []string{"search-api"},
+		}, testSecret},
+		{store.Client{
+			ID:           "docs",
+			Name:         DocsClientName,
+			Grants:       []string{"authorization_code", "password", "refresh_token"},
+			Scopes:       []string{"search"},
+			Audience:     []string{"search-api"},
+			RedirectURIs: []string{"http://localhost:8000/docs/oauth2-redirect.html"},
+			SkipConsent:  true,
+		}, ""},
+		{store.Client{
+			ID:           "search-demo",
+			Name:         "Search demo (oauth2-proxy)",
+			Grants:       []string{"authorization_code", "refresh_token"},
+			Scopes:       []string{"openid", "profile", "email", "search"},
+			Audience:     []string{"search-api"},
+			RedirectURIs: []string{"http://localhost:4180/oauth2/callback"},
+		}, testRPSecret},
 	}
 	for _, tt := range tests {
-		t.Run(tt.id, func(t *testing.T) {
-			c, err := st.GetClient(ctx, tt.id)
+		t.Run(tt.want.ID, func(t *testing.T) {
+			c, err := st.GetClient(ctx, tt.want.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Public() != tt.public {
-				t.Errorf("Public() = %v, want %v", c.Public(), tt.public)
+			if c.Public() != (tt.secret == "") {
+				t.Errorf("Public() = %v, want %v", c.Public(), tt.secret == "")
 			}
-			if !tt.public && !secret.Equal(c.SecretHash, testSecret) {
+			if tt.secret != "" && !secret.Equal(c.SecretHash, tt.secret) {
 				t.Error("the stored secret hash does not match the secret")
 			}
-			if !slices.Equal(c.Grants, tt.wantGrants) {
-				t.Errorf("grants = %v, want %v", c.Grants, tt.wantGrants)
+			got := c
+			got.SecretHash, got.CreatedAt, got.UpdatedAt = nil, time.Time{}, time.Time{}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("client =\n%+v\nwant\n%+v", got, tt.want)
 			}
-			if !slices.Equal(c.Scopes, []string{"search"}) || !slices.Equal(c.Audience, []string{"search-api"}) {
-				t.Errorf("scopes, audience = %v, %v; want [search], [search-api]", c.Scopes, c.Audience)
+			if !c.CreatedAt.Equal(testNow) {
+				t.Errorf("created at %v, want %v", c.CreatedAt, testNow)
 			}
 		})
 	}
 
-	for _, want := range []string{"created the initial user", "user=demo", "client_id=demo-client", "client_id=docs"} {
+	for _, want := range []string{"created the initial user", "user=demo", "client_id=demo-client", "client_id=docs", "client_id=search-demo"} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("log does not contain %q:\n%s", want, log)
 		}
 	}
 	checkNoCredentials(t, log.String())
+}
+
+// TestRunDocsClientWithoutRedirectURIs: without redirect URIs the docs
+// client keeps the password flow only, and asks for consent should it
+// ever be given the authorization_code grant by hand.
+func TestRunDocsClientWithoutRedirectURIs(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	b, _ := newBootstrapper(t, st)
+	spec := fullSpec()
+	spec.DocsRedirectURIs = nil
+	if ran, err := b.Run(ctx, spec); err != nil || !ran {
+		t.Fatalf("Run = %v, %v", ran, err)
+	}
+	c, err := st.GetClient(ctx, "docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.Grants, PublicGrants) || len(c.RedirectURIs) != 0 || c.SkipConsent {
+		t.Errorf("docs client = %+v; want grants %v, no redirect URIs, consent asked", c, PublicGrants)
+	}
 }
 
 // TestRunOnlyOnce changes and deletes what the first run created, runs again
@@ -193,6 +245,7 @@ func TestRunDisabledLeavesStepUnclaimed(t *testing.T) {
 	b, _ := newBootstrapper(t, st)
 	spec := fullSpec()
 	spec.Username, spec.Password, spec.ClientID, spec.ClientSecret, spec.DocsClientID = "", "", "", "", ""
+	spec.RPClientID, spec.RPClientSecret = "", ""
 	if ran, err := b.Run(ctx, spec); err != nil || ran {
 		t.Fatalf("Run(disabled) = %v, %v; want false, nil", ran, err)
 	}
@@ -230,6 +283,8 @@ func TestRunPartsAreOptional(t *testing.T) {
 		{"user only", Spec{Username: "alice", Password: "pw"}, 1, nil},
 		{"confidential client only", Spec{ClientID: "svc", ClientSecret: testSecret, Audience: []string{"api"}}, 0, []string{"svc"}},
 		{"docs client only", Spec{DocsClientID: "docs", Audience: []string{"api"}}, 0, []string{"docs"}},
+		{"relying party only", Spec{RPClientID: "rp", RPClientSecret: testRPSecret, RPRedirectURIs: []string{"https://rp.example/cb"}, Audience: []string{"api"}}, 0, []string{"rp"}},
+		{"docs redirect URIs without the docs client", Spec{Username: "alice", Password: "pw", DocsRedirectURIs: []string{"https://api.example/docs/oauth2-redirect.html"}}, 1, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -339,8 +394,8 @@ func TestRunConcurrent(t *testing.T) {
 	if count != 1 {
 		t.Errorf("%d runs claimed the step, want 1", count)
 	}
-	if clients, err := st.ListClients(ctx); err != nil || len(clients) != 2 {
-		t.Errorf("ListClients = %d clients (err %v), want 2", len(clients), err)
+	if clients, err := st.ListClients(ctx); err != nil || len(clients) != 3 {
+		t.Errorf("ListClients = %d clients (err %v), want 3", len(clients), err)
 	}
 }
 
@@ -392,14 +447,14 @@ func TestRunStoreErrors(t *testing.T) {
 			st:          &failingStore{userErr: errDisk},
 			wantRan:     true,
 			wantErr:     []string{`creating the initial user "demo"`, "disk I/O error", "authserver users add"},
-			wantCreated: []string{"demo-client", "docs"},
+			wantCreated: []string{"demo-client", "docs", "search-demo"},
 		},
 		{
 			name:        "one client fails",
 			st:          &failingStore{clientErrs: map[string]error{"demo-client": errDisk}},
 			wantRan:     true,
 			wantErr:     []string{`creating the initial confidential client "demo-client"`, "disk I/O error"},
-			wantCreated: []string{"demo", "docs"},
+			wantCreated: []string{"demo", "docs", "search-demo"},
 		},
 	}
 	for _, tt := range tests {

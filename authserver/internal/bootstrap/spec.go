@@ -6,15 +6,19 @@ import (
 	"strings"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/password"
+	"github.com/fastsafe/fastsafe/authserver/internal/redirecturi"
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
+	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/username"
 )
 
-// Spec describes the initial data. Each of its three parts is optional: a
+// Spec describes the initial data. Each of its four parts is optional: a
 // user (Username and Password), a confidential client (ClientID and
-// ClientSecret) and a public client for an API documentation page
-// (DocsClientID). The clients get Audience and Scopes; the user may be
-// granted Scopes.
+// ClientSecret), a public client for an API documentation page
+// (DocsClientID, and DocsRedirectURIs for its sign-in), and a confidential
+// client that signs people in (RPClientID, RPClientSecret, RPRedirectURIs
+// and RPClientName: a relying party such as a web application). The
+// clients get Audience and Scopes; the user may be granted Scopes.
 type Spec struct {
 	Username string // --bootstrap-user; created in its canonical form (package username)
 	Password string // --bootstrap-password
@@ -23,15 +27,24 @@ type Spec struct {
 	ClientSecret string // --bootstrap-client-secret
 
 	DocsClientID string // --bootstrap-docs-client-id
+	// DocsRedirectURIs, --bootstrap-docs-redirect-uris, give the docs
+	// client the authorization_code grant, sending people back to these
+	// URIs without asking for consent (it is first-party). Unused
+	// without DocsClientID.
+	DocsRedirectURIs []string
+
+	RPClientID     string   // --bootstrap-rp-client-id
+	RPClientSecret string   // --bootstrap-rp-client-secret
+	RPRedirectURIs []string // --bootstrap-rp-redirect-uris: required with RPClientID, unused without it
+	RPClientName   string   // --bootstrap-rp-client-name: shown on the sign-in and consent pages; unused without RPClientID
 
 	Audience []string // --bootstrap-audience
 	Scopes   []string // --bootstrap-scopes
 }
 
-// Enabled reports whether s asks for anything: a user, a confidential
-// client or a public client.
+// Enabled reports whether s asks for anything: a user or a client.
 func (s Spec) Enabled() bool {
-	return s.Username != "" || s.ClientID != "" || s.DocsClientID != ""
+	return s.Username != "" || s.ClientID != "" || s.DocsClientID != "" || s.RPClientID != ""
 }
 
 // maxClientIDLength is the longest client ID, in bytes, as 'authserver
@@ -69,27 +82,48 @@ func (s Spec) Validate() error {
 		bad("--bootstrap-password is set without --bootstrap-user")
 	}
 
-	switch {
-	case s.ClientID != "":
-		if msg := clientIDProblem(s.ClientID); msg != "" {
-			bad("--bootstrap-client-id %q %s", s.ClientID, msg)
+	confidential := func(idFlag, id, secretFlag, sec string) {
+		switch {
+		case id != "":
+			if msg := clientIDProblem(id); msg != "" {
+				bad("%s %q %s", idFlag, id, msg)
+			}
+			switch err := secret.Validate(sec); {
+			case sec == "":
+				bad("%s is required with %s", secretFlag, idFlag)
+			case errors.Is(err, secret.ErrTooShort), errors.Is(err, secret.ErrTooLong):
+				bad("%s must be %d to %d characters long", secretFlag, secret.MinLength, secret.MaxLength)
+			case err != nil:
+				bad("%s may contain only visible ASCII characters, without spaces", secretFlag)
+			}
+		case sec != "":
+			bad("%s is set without %s", secretFlag, idFlag)
 		}
-		switch err := secret.Validate(s.ClientSecret); {
-		case s.ClientSecret == "":
-			bad("--bootstrap-client-secret is required with --bootstrap-client-id")
-		case errors.Is(err, secret.ErrTooShort), errors.Is(err, secret.ErrTooLong):
-			bad("--bootstrap-client-secret must be %d to %d characters long", secret.MinLength, secret.MaxLength)
-		case err != nil:
-			bad("--bootstrap-client-secret may contain only visible ASCII characters, without spaces")
-		}
-	case s.ClientSecret != "":
-		bad("--bootstrap-client-secret is set without --bootstrap-client-id")
 	}
+	confidential("--bootstrap-client-id", s.ClientID, "--bootstrap-client-secret", s.ClientSecret)
+	confidential("--bootstrap-rp-client-id", s.RPClientID, "--bootstrap-rp-client-secret", s.RPClientSecret)
 
 	if s.DocsClientID != "" {
 		if msg := clientIDProblem(s.DocsClientID); msg != "" {
 			bad("--bootstrap-docs-client-id %q %s", s.DocsClientID, msg)
 		}
+	}
+	// The redirect URIs are checked even when unused, so that a mistake
+	// shows before the client ID is set.
+	redirects := func(flag string, uris []string) {
+		for _, u := range uris {
+			if err := redirecturi.Validate(u, redirecturi.Web); err != nil {
+				bad("%s: %v", flag, err)
+			}
+		}
+	}
+	redirects("--bootstrap-docs-redirect-uris", s.DocsRedirectURIs)
+	redirects("--bootstrap-rp-redirect-uris", s.RPRedirectURIs)
+	if s.RPClientID != "" && len(s.RPRedirectURIs) == 0 {
+		bad("--bootstrap-rp-redirect-uris is required with --bootstrap-rp-client-id: the exact URIs people are sent back to")
+	}
+	if !store.ValidClientName(s.RPClientName) {
+		bad("--bootstrap-rp-client-name must be at most %d bytes of printable text", store.MaxClientNameLength)
 	}
 
 	// Users and clients share one namespace; the user is stored under its
@@ -98,6 +132,7 @@ func (s Spec) Validate() error {
 		{"--bootstrap-user", user},
 		{"--bootstrap-client-id", s.ClientID},
 		{"--bootstrap-docs-client-id", s.DocsClientID},
+		{"--bootstrap-rp-client-id", s.RPClientID},
 	}
 	for i, a := range names {
 		for _, b := range names[i+1:] {
@@ -107,7 +142,7 @@ func (s Spec) Validate() error {
 		}
 	}
 
-	if s.ClientID != "" || s.DocsClientID != "" {
+	if s.ClientID != "" || s.DocsClientID != "" || s.RPClientID != "" {
 		if len(s.Audience) == 0 {
 			bad("--bootstrap-audience is empty; the initial clients need the audience of their tokens")
 		}

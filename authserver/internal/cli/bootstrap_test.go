@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,7 @@ func serveOnce(t *testing.T, env map[string]string) string {
 const (
 	bootPassword = "demo password 123"
 	bootSecret   = "demo-client-secret-0123456789abcdef"
+	bootRPSecret = "relying-party-secret-0123456789abcdef"
 )
 
 func bootstrapEnv(db string) map[string]string {
@@ -73,6 +75,12 @@ func bootstrapEnv(db string) map[string]string {
 		"AUTH_BOOTSTRAP_CLIENT_ID":      "demo-client",
 		"AUTH_BOOTSTRAP_CLIENT_SECRET":  bootSecret,
 		"AUTH_BOOTSTRAP_DOCS_CLIENT_ID": "docs",
+
+		"AUTH_BOOTSTRAP_DOCS_REDIRECT_URIS": "http://localhost:8000/docs/oauth2-redirect.html",
+		"AUTH_BOOTSTRAP_RP_CLIENT_ID":       "search-demo",
+		"AUTH_BOOTSTRAP_RP_CLIENT_SECRET":   bootRPSecret,
+		"AUTH_BOOTSTRAP_RP_REDIRECT_URIS":   "http://localhost:4180/oauth2/callback",
+		"AUTH_BOOTSTRAP_RP_CLIENT_NAME":     "Search demo",
 	}
 }
 
@@ -84,7 +92,7 @@ func TestServeBootstrap(t *testing.T) {
 	h.env = bootstrapEnv(h.db)
 
 	log := serveOnce(t, h.env)
-	for _, s := range []string{bootPassword, bootSecret} {
+	for _, s := range []string{bootPassword, bootSecret, bootRPSecret} {
 		if strings.Contains(log, s) {
 			t.Fatalf("serve logged a password or secret:\n%s", log)
 		}
@@ -93,10 +101,12 @@ func TestServeBootstrap(t *testing.T) {
 	if !strings.Contains(users, "demo") || !strings.Contains(users, "search") {
 		t.Errorf("users list after the first start:\n%s", users)
 	}
-	clients := h.ok("", "clients", "list").stdout
+	// The columns, which are two or more spaces apart.
+	clients := regexp.MustCompile(`  +`).ReplaceAllString(h.ok("", "clients", "list").stdout, " | ")
 	for _, want := range []string{
-		"demo-client  confidential  password,client_credentials,refresh_token  search  search-api",
-		"docs         public        password,refresh_token                     search  search-api",
+		"demo-client | confidential | password,client_credentials,refresh_token | search | search-api | - | - | - | -\n",
+		"docs | public | authorization_code,password,refresh_token | search | search-api | API documentation | skipped | http://localhost:8000/docs/oauth2-redirect.html | -\n",
+		"search-demo | confidential | authorization_code,refresh_token | openid,profile,email,search | search-api | Search demo | asked | http://localhost:4180/oauth2/callback | -\n",
 	} {
 		if !strings.Contains(clients, want) {
 			t.Errorf("clients list does not contain %q:\n%s", want, clients)

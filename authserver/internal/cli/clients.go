@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/redirecturi"
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
@@ -105,9 +103,6 @@ type signIn struct {
 	skipConsent                    bool
 }
 
-// maxNameLen bounds a client's shown name, in bytes.
-const maxNameLen = 100
-
 // newClient checks the arguments of "clients add" and returns the client
 // they describe, without a secret.
 func newClient(id, grants, scopes, audience string, public, secretStdin bool, si signIn) (store.Client, error) {
@@ -168,8 +163,8 @@ func (si signIn) apply(c *store.Client, public bool) error {
 		return errors.New("--grants authorization_code needs --redirect-uris: the exact URIs people are sent back to")
 	case !codeGrant && (len(c.RedirectURIs) > 0 || len(c.PostLogoutRedirectURIs) > 0 || si.skipConsent):
 		return errors.New("--redirect-uris, --post-logout-redirect-uris and --skip-consent are for clients with the authorization_code grant")
-	case len(si.name) > maxNameLen || !utf8.ValidString(si.name) || strings.ContainsFunc(si.name, unicode.IsControl):
-		return fmt.Errorf("--name must be at most %d bytes of printable text", maxNameLen)
+	case !store.ValidClientName(si.name):
+		return fmt.Errorf("--name must be at most %d bytes of printable text", store.MaxClientNameLength)
 	}
 	c.Name = strings.TrimSpace(si.name)
 	return nil

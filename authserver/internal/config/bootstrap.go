@@ -11,7 +11,14 @@ func (c Config) BootstrapSpec() bootstrap.Spec {
 		ClientID:     c.BootstrapClientID,
 		ClientSecret: c.BootstrapClientSecret,
 		DocsClientID: c.BootstrapDocsClientID,
-		Audience:     c.BootstrapAudience,
-		Scopes:       c.BootstrapScopes,
+
+		DocsRedirectURIs: c.BootstrapDocsRedirectURIs,
+		RPClientID:       c.BootstrapRPClientID,
+		RPClientSecret:   c.BootstrapRPClientSecret,
+		RPRedirectURIs:   c.BootstrapRPRedirectURIs,
+		RPClientName:     c.BootstrapRPClientName,
+
+		Audience: c.BootstrapAudience,
+		Scopes:   c.BootstrapScopes,
 	}
 }

@@ -84,13 +84,24 @@ type Config struct {
 
 	// The Bootstrap settings describe the user and clients serve creates
 	// the first time it runs on a database, and never again (package
-	// bootstrap). Each part is optional; with none of the user and the two
+	// bootstrap). Each part is optional; with none of the user and the
 	// client IDs set, nothing is created.
-	BootstrapUser         string   // --bootstrap-user: the initial user's name
-	BootstrapPassword     string   // --bootstrap-password: its password
-	BootstrapClientID     string   // --bootstrap-client-id: a confidential client (password, client_credentials, refresh_token)
-	BootstrapClientSecret string   // --bootstrap-client-secret: its secret, 32 to 512 visible ASCII characters
-	BootstrapDocsClientID string   // --bootstrap-docs-client-id: a public client (password, refresh_token) for an API docs page
-	BootstrapAudience     []string // --bootstrap-audience: the clients' audience ("search-api")
-	BootstrapScopes       []string // --bootstrap-scopes: the clients' scopes and the user's ("search")
+	BootstrapUser         string // --bootstrap-user: the initial user's name
+	BootstrapPassword     string // --bootstrap-password: its password
+	BootstrapClientID     string // --bootstrap-client-id: a confidential client (password, client_credentials, refresh_token)
+	BootstrapClientSecret string // --bootstrap-client-secret: its secret, 32 to 512 visible ASCII characters
+	BootstrapDocsClientID string // --bootstrap-docs-client-id: a public client (password, refresh_token) for an API docs page
+	// BootstrapDocsRedirectURIs, --bootstrap-docs-redirect-uris, give
+	// the docs client the authorization_code grant with these redirect
+	// URIs, without consent (a first-party page).
+	BootstrapDocsRedirectURIs []string
+	// The client that signs people in (authorization_code and
+	// refresh_token, scopes openid, profile and email besides
+	// BootstrapScopes), such as a demo web application.
+	BootstrapRPClientID     string   // --bootstrap-rp-client-id
+	BootstrapRPClientSecret string   // --bootstrap-rp-client-secret
+	BootstrapRPRedirectURIs []string // --bootstrap-rp-redirect-uris
+	BootstrapRPClientName   string   // --bootstrap-rp-client-name
+	BootstrapAudience       []string // --bootstrap-audience: the clients' audience ("search-api")
+	BootstrapScopes         []string // --bootstrap-scopes: the clients' scopes and the user's ("search")
 }

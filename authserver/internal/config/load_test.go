@@ -120,6 +120,11 @@ func TestLoadEverySetting(t *testing.T) {
 		{"bootstrap-client-id", "app", func(c Config) any { return c.BootstrapClientID }, "app"},
 		{"bootstrap-client-secret", "s3cr3t", func(c Config) any { return c.BootstrapClientSecret }, "s3cr3t"},
 		{"bootstrap-docs-client-id", "docs", func(c Config) any { return c.BootstrapDocsClientID }, "docs"},
+		{"bootstrap-docs-redirect-uris", "http://localhost:8000/docs/oauth2-redirect.html, https://api.example.com/docs/oauth2-redirect.html", func(c Config) any { return strings.Join(c.BootstrapDocsRedirectURIs, " ") }, "http://localhost:8000/docs/oauth2-redirect.html https://api.example.com/docs/oauth2-redirect.html"},
+		{"bootstrap-rp-client-id", "rp", func(c Config) any { return c.BootstrapRPClientID }, "rp"},
+		{"bootstrap-rp-client-secret", "rp-s3cr3t", func(c Config) any { return c.BootstrapRPClientSecret }, "rp-s3cr3t"},
+		{"bootstrap-rp-redirect-uris", "http://localhost:4180/oauth2/callback", func(c Config) any { return strings.Join(c.BootstrapRPRedirectURIs, " ") }, "http://localhost:4180/oauth2/callback"},
+		{"bootstrap-rp-client-name", "Search demo (oauth2-proxy)", func(c Config) any { return c.BootstrapRPClientName }, "Search demo (oauth2-proxy)"},
 		{"bootstrap-audience", "api-a, api-b", func(c Config) any { return strings.Join(c.BootstrapAudience, " ") }, "api-a api-b"},
 		{"bootstrap-scopes", "read,write", func(c Config) any { return strings.Join(c.BootstrapScopes, " ") }, "read write"},
 	}

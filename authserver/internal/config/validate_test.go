@@ -85,7 +85,16 @@ func TestValidateOneProblem(t *testing.T) {
 			c.BootstrapUser, c.BootstrapPassword = "demo", "pw"
 			c.BootstrapClientID, c.BootstrapClientSecret = "app", strings.Repeat("s", 32)
 			c.BootstrapDocsClientID = "docs"
+			c.BootstrapDocsRedirectURIs = []string{"http://localhost:8000/docs/oauth2-redirect.html"}
+			c.BootstrapRPClientID, c.BootstrapRPClientSecret = "rp", strings.Repeat("r", 32)
+			c.BootstrapRPRedirectURIs = []string{"http://localhost:4180/oauth2/callback"}
+			c.BootstrapRPClientName = "Search demo (oauth2-proxy)"
 		}, ""},
+		{"bootstrap relying party without redirect URIs", func(c *Config) { c.BootstrapRPClientID, c.BootstrapRPClientSecret = "rp", strings.Repeat("r", 32) },
+			"--bootstrap-rp-redirect-uris is required with --bootstrap-rp-client-id"},
+		{"bootstrap docs redirect URI over http", func(c *Config) {
+			c.BootstrapDocsClientID, c.BootstrapDocsRedirectURIs = "docs", []string{"http://api.example.com/docs/oauth2-redirect.html"}
+		}, "--bootstrap-docs-redirect-uris: redirect URI \"http://api.example.com/docs/oauth2-redirect.html\" uses http on a host that is not loopback"},
 		{"bootstrap user without password", func(c *Config) { c.BootstrapUser = "demo" }, "--bootstrap-password is required with --bootstrap-user"},
 		{"bootstrap short secret", func(c *Config) { c.BootstrapClientID, c.BootstrapClientSecret = "app", "short" }, "--bootstrap-client-secret must be 32 to 512"},
 		{"bootstrap client without audience", func(c *Config) { c.BootstrapDocsClientID, c.BootstrapAudience = "docs", nil }, "--bootstrap-audience is empty"},

@@ -140,13 +140,18 @@ func (r *Renderer) SignedOut(w http.ResponseWriter) {
 
 // SetHeaders sets the headers every page is served with: no caching
 // (pages carry CSRF tokens and names), no framing, no script.
+//
+// The referrer policy is same-origin, not no-referrer: under no-referrer
+// browsers send the pages' own form posts with "Origin: null" (the Fetch
+// standard), which session.CheckForm refuses as another site's. No
+// address of a page leaves the issuer's origin either way.
 func (r *Renderer) SetHeaders(h http.Header) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	h.Set("Content-Security-Policy", r.csp)
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 }
 
 func (r *Renderer) render(w http.ResponseWriter, status int, name string, page any) {

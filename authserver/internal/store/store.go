@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Errors every backend returns for the same conditions, so callers can test
@@ -83,6 +86,15 @@ func (c Client) DisplayName() string {
 
 // Public reports whether the client has no secret.
 func (c Client) Public() bool { return len(c.SecretHash) == 0 }
+
+// MaxClientNameLength bounds a client's Name, in bytes.
+const MaxClientNameLength = 100
+
+// ValidClientName reports whether name may be a client's Name: at most
+// MaxClientNameLength bytes of UTF-8 without control characters.
+func ValidClientName(name string) bool {
+	return len(name) <= MaxClientNameLength && utf8.ValidString(name) && !strings.ContainsFunc(name, unicode.IsControl)
+}
 
 // RefreshFamily is one grant: the chain of refresh tokens that descend, by
 // rotation, from one password grant. Revoking the family revokes every

@@ -10,7 +10,7 @@ import (
 var testScopes = map[string]string{"search": "Search the API"}
 
 func TestOpenAPIIsConsistent(t *testing.T) {
-	raw, err := OpenAPI(OpenAPIOptions{TokenURL: "https://auth.example.com/token", Scopes: testScopes, SearchScope: "search"})
+	raw, err := OpenAPI(validOpenAPI())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +26,9 @@ func TestOpenAPIIsConsistent(t *testing.T) {
 			SecuritySchemes map[string]struct {
 				Type  string `json:"type"`
 				Flows map[string]struct {
-					TokenURL string            `json:"tokenUrl"`
-					Scopes   map[string]string `json:"scopes"`
+					AuthorizationURL string            `json:"authorizationUrl"`
+					TokenURL         string            `json:"tokenUrl"`
+					Scopes           map[string]string `json:"scopes"`
 				} `json:"flows"`
 			} `json:"securitySchemes"`
 		} `json:"components"`
@@ -43,11 +44,25 @@ func TestOpenAPIIsConsistent(t *testing.T) {
 	if !ok || scheme.Type != "oauth2" {
 		t.Fatalf("no oauth2 scheme %q: %+v", SecurityScheme, doc.Components.SecuritySchemes)
 	}
-	for _, flow := range []string{"password", "clientCredentials"} {
+	flows := []string{"authorizationCode", "password", "clientCredentials"}
+	for _, flow := range flows {
 		f, ok := scheme.Flows[flow]
 		if !ok || f.TokenURL != "https://auth.example.com/token" || f.Scopes["search"] == "" {
 			t.Errorf("flow %s: %+v", flow, f)
 		}
+		wantAuthorization := ""
+		if flow == "authorizationCode" {
+			wantAuthorization = "https://auth.example.com/authorize"
+		}
+		if f.AuthorizationURL != wantAuthorization {
+			t.Errorf("flow %s: authorizationUrl %q, want %q", flow, f.AuthorizationURL, wantAuthorization)
+		}
+	}
+	// Swagger UI shows the flows in the order of the document: signing in
+	// on the authorization server's page first, the password flow second.
+	at := func(flow string) int { return strings.Index(string(raw), `"`+flow+`": {`) }
+	if !(at(flows[0]) < at(flows[1]) && at(flows[1]) < at(flows[2])) {
+		t.Errorf("flows at offsets %d, %d, %d; want the order %v", at(flows[0]), at(flows[1]), at(flows[2]), flows)
 	}
 
 	ids := map[string]bool{}
@@ -92,17 +107,25 @@ func TestOpenAPIIsConsistent(t *testing.T) {
 	}
 }
 
+func validOpenAPI() OpenAPIOptions {
+	return OpenAPIOptions{AuthorizationURL: "https://auth.example.com/authorize", TokenURL: "https://auth.example.com/token",
+		Scopes: testScopes, SearchScope: "search"}
+}
+
 func TestOpenAPIRefusesIncompleteOptions(t *testing.T) {
 	tests := []struct {
-		name string
-		o    OpenAPIOptions
+		name   string
+		change func(*OpenAPIOptions)
 	}{
-		{"no token URL", OpenAPIOptions{Scopes: testScopes, SearchScope: "search"}},
-		{"unknown search scope", OpenAPIOptions{TokenURL: "http://a/token", Scopes: testScopes, SearchScope: "find"}},
+		{"no token URL", func(o *OpenAPIOptions) { o.TokenURL = "" }},
+		{"no authorization URL", func(o *OpenAPIOptions) { o.AuthorizationURL = "" }},
+		{"unknown search scope", func(o *OpenAPIOptions) { o.SearchScope = "find" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := OpenAPI(tt.o); err == nil {
+			o := validOpenAPI()
+			tt.change(&o)
+			if _, err := OpenAPI(o); err == nil {
 				t.Error("no error")
 			}
 		})
@@ -111,7 +134,8 @@ func TestOpenAPIRefusesIncompleteOptions(t *testing.T) {
 
 func validUI() UIOptions {
 	return UIOptions{SpecURL: "openapi.json", AssetBase: "docs/", ClientID: "docs",
-		Scopes: []string{"search"}, TokenURL: "https://auth.example.com:8443/oauth/token"}
+		RedirectURL: "https://api.example.com/docs/" + RedirectPageName,
+		Scopes:      []string{"search"}, TokenURL: "https://auth.example.com:8443/oauth/token"}
 }
 
 func TestSwaggerUIRefusesBadOptions(t *testing.T) {
@@ -123,6 +147,7 @@ func TestSwaggerUIRefusesBadOptions(t *testing.T) {
 		{"no client", func(o *UIOptions) { o.ClientID = "" }},
 		{"asset base without slash", func(o *UIOptions) { o.AssetBase = "docs" }},
 		{"relative token URL", func(o *UIOptions) { o.TokenURL = "/token" }},
+		{"relative redirect URL", func(o *UIOptions) { o.RedirectURL = "docs/" + RedirectPageName }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,4 +219,24 @@ func TestAssets(t *testing.T) {
 		}()
 		ui.Asset("missing.js")
 	})
+}
+
+func TestInlineScript(t *testing.T) {
+	tests := []struct {
+		page, want string
+		ok         bool
+	}{
+		{"<html><script>\n  run();\n</script></html>", "\n  run();\n", true},
+		{"<html><p>no script</p></html>", "", false},
+		{"<script>a()</script><script>b()</script>", "", false},
+		{"<script>a()</script><script src=x.js></script>", "", false},
+		{`<script nonce="n">a()</script>`, "", false},
+		{"<script>a()", "", false},
+	}
+	for _, tt := range tests {
+		got, err := inlineScript([]byte(tt.page))
+		if (err == nil) != tt.ok || string(got) != tt.want {
+			t.Errorf("inlineScript(%q) = %q, %v; want %q, ok %v", tt.page, got, err, tt.want, tt.ok)
+		}
+	}
 }

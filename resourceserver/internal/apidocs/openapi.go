@@ -11,8 +11,11 @@ const SecurityScheme = "OAuth2"
 
 // OpenAPIOptions are the facts of a deployment that the document states.
 type OpenAPIOptions struct {
-	// TokenURL is the authorization server's token endpoint, for both
-	// the password and the client-credentials flow.
+	// AuthorizationURL is the authorization server's authorization
+	// endpoint, where the authorization code flow signs people in.
+	AuthorizationURL string
+	// TokenURL is the authorization server's token endpoint, for every
+	// flow.
 	TokenURL string
 	// Scopes maps each scope the API understands to what it grants.
 	Scopes map[string]string
@@ -24,8 +27,8 @@ type OpenAPIOptions struct {
 // indented JSON. Every route of the server is described; protected ones
 // name the scope they require.
 func OpenAPI(o OpenAPIOptions) ([]byte, error) {
-	if o.TokenURL == "" {
-		return nil, errors.New("apidocs: no token URL")
+	if o.TokenURL == "" || o.AuthorizationURL == "" {
+		return nil, errors.New("apidocs: no token or authorization URL")
 	}
 	if _, ok := o.Scopes[o.SearchScope]; !ok {
 		return nil, errors.New("apidocs: the search scope is not among the scopes")
@@ -36,8 +39,9 @@ func OpenAPI(o OpenAPIOptions) ([]byte, error) {
 			Title:   "fastsafe search API",
 			Version: "1.0.0",
 			Description: "A search API protected by OAuth 2.0 bearer tokens (RFC 6750). " +
-				"Get a token from the authorization server with the password flow (as a user) " +
-				"or the client-credentials flow (as a service), with the scope the operation needs.",
+				"Get a token from the authorization server as a user, with the authorization code flow " +
+				"(signing in on its page, with PKCE) or the password flow, or as a service, with the " +
+				"client-credentials flow, with the scope the operation needs.",
 		},
 		Paths: map[string]pathItem{
 			"/": {Get: &operation{
@@ -139,7 +143,10 @@ func OpenAPI(o OpenAPIOptions) ([]byte, error) {
 				SecurityScheme: {
 					Type:        "oauth2",
 					Description: "Bearer access tokens (RFC 9068 JWTs) from the authorization server.",
+					// Swagger UI lists the flows in this order: signing in
+					// on the authorization server's page comes first.
 					Flows: oauthFlows{
+						AuthorizationCode: &oauthFlow{AuthorizationURL: o.AuthorizationURL, TokenURL: o.TokenURL, RefreshURL: o.TokenURL, Scopes: o.Scopes},
 						Password:          &oauthFlow{TokenURL: o.TokenURL, RefreshURL: o.TokenURL, Scopes: o.Scopes},
 						ClientCredentials: &oauthFlow{TokenURL: o.TokenURL, Scopes: o.Scopes},
 					},
@@ -270,12 +277,14 @@ type securityScheme struct {
 }
 
 type oauthFlows struct {
+	AuthorizationCode *oauthFlow `json:"authorizationCode,omitempty"`
 	Password          *oauthFlow `json:"password,omitempty"`
 	ClientCredentials *oauthFlow `json:"clientCredentials,omitempty"`
 }
 
 type oauthFlow struct {
-	TokenURL   string            `json:"tokenUrl"`
-	RefreshURL string            `json:"refreshUrl,omitempty"`
-	Scopes     map[string]string `json:"scopes"`
+	AuthorizationURL string            `json:"authorizationUrl,omitempty"`
+	TokenURL         string            `json:"tokenUrl"`
+	RefreshURL       string            `json:"refreshUrl,omitempty"`
+	Scopes           map[string]string `json:"scopes"`
 }

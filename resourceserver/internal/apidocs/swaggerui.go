@@ -2,6 +2,8 @@ package apidocs
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +27,11 @@ const (
 // that starts Swagger UI on the page.
 const InitializerName = "swagger-initializer.js"
 
+// RedirectPageName is the page of the Swagger UI distribution that the
+// authorization server sends people back to after they sign in: it hands
+// the code to the page that opened the sign-in window, and closes it.
+const RedirectPageName = "oauth2-redirect.html"
+
 // UIOptions configure the Swagger UI page.
 type UIOptions struct {
 	// SpecURL is where the page loads the OpenAPI document from,
@@ -36,6 +43,10 @@ type UIOptions struct {
 	AssetBase string
 	// ClientID is the public client the Authorize dialog gets tokens as.
 	ClientID string
+	// RedirectURL is the absolute URL of the RedirectPage handler: the
+	// redirect URI of the authorization code flow, registered for
+	// ClientID.
+	RedirectURL string
 	// Scopes are preselected in the Authorize dialog.
 	Scopes []string
 	// TokenURL is the token endpoint the page posts to; its origin is
@@ -50,6 +61,10 @@ type SwaggerUI struct {
 	initializer []byte
 	csp         string
 	files       fs.FS
+	// redirectPage is RedirectPageName, served with redirectCSP, which
+	// allows its one inline script by hash and nothing else.
+	redirectPage []byte
+	redirectCSP  string
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
@@ -81,9 +96,14 @@ window.addEventListener("load", function () {
     persistAuthorization: false,
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis],
-    layout: "BaseLayout"
+    layout: "BaseLayout",
+    oauth2RedirectUrl: config.redirectUrl
   });
-  ui.initOAuth({ clientId: config.clientId, scopes: config.scopes });
+  ui.initOAuth({
+    clientId: config.clientId,
+    scopes: config.scopes,
+    usePkceWithAuthorizationCodeGrant: true
+  });
   window.ui = ui;
 });
 `
@@ -100,15 +120,28 @@ func NewSwaggerUI(o UIOptions) (*SwaggerUI, error) {
 	if err != nil || token.Scheme == "" || token.Host == "" {
 		return nil, fmt.Errorf("apidocs: token URL %q is not absolute", o.TokenURL)
 	}
+	if u, err := url.Parse(o.RedirectURL); err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("apidocs: redirect URL %q is not absolute", o.RedirectURL)
+	}
+	redirectPage, err := fs.ReadFile(swaggerfiles.FS, RedirectPageName)
+	if err != nil {
+		return nil, fmt.Errorf("apidocs: %w", err)
+	}
+	script, err := inlineScript(redirectPage)
+	if err != nil {
+		return nil, fmt.Errorf("apidocs: %s: %w", RedirectPageName, err)
+	}
+	scriptHash := sha256.Sum256(script)
 	var page bytes.Buffer
 	if err := pageTemplate.Execute(&page, struct{ Base string }{o.AssetBase}); err != nil {
 		return nil, err
 	}
 	config, err := json.Marshal(struct {
-		URL      string `json:"url"`
-		ClientID string `json:"clientId"`
-		Scopes   string `json:"scopes"`
-	}{o.SpecURL, o.ClientID, strings.Join(o.Scopes, " ")})
+		URL         string `json:"url"`
+		ClientID    string `json:"clientId"`
+		Scopes      string `json:"scopes"`
+		RedirectURL string `json:"redirectUrl"`
+	}{o.SpecURL, o.ClientID, strings.Join(o.Scopes, " "), o.RedirectURL})
 	if err != nil {
 		return nil, err
 	}
@@ -119,17 +152,46 @@ func NewSwaggerUI(o UIOptions) (*SwaggerUI, error) {
 			"img-src 'self' data:; font-src 'self' data:; " +
 			"connect-src 'self' " + token.Scheme + "://" + token.Host + "; " +
 			"frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-		files: swaggerfiles.FS,
+		files:        swaggerfiles.FS,
+		redirectPage: redirectPage,
+		redirectCSP: "default-src 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(scriptHash[:]) + "'; " +
+			"frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 	}, nil
+}
+
+// inlineScript returns the text of the one <script> element of page,
+// which must have no attributes: what a CSP hash covers.
+func inlineScript(page []byte) ([]byte, error) {
+	const open, end = "<script>", "</script>"
+	_, rest, ok := bytes.Cut(page, []byte(open))
+	if !ok {
+		return nil, errors.New("no inline script")
+	}
+	script, rest, ok := bytes.Cut(rest, []byte(end))
+	if !ok || bytes.Contains(rest, []byte("<script")) || bytes.Contains(page, []byte("<script ")) {
+		return nil, errors.New("not exactly one inline script without attributes")
+	}
+	return script, nil
 }
 
 // Page serves the HTML page.
 func (s *SwaggerUI) Page(w http.ResponseWriter, _ *http.Request) {
+	writeHTML(w, s.page, s.csp, "no-cache")
+}
+
+// RedirectPage serves the page the authorization server sends people
+// back to. Its URL carries the authorization code: it is never cached
+// and, like every page of the server, sends no referrer.
+func (s *SwaggerUI) RedirectPage(w http.ResponseWriter, _ *http.Request) {
+	writeHTML(w, s.redirectPage, s.redirectCSP, "no-store")
+}
+
+func writeHTML(w http.ResponseWriter, page []byte, csp, cacheControl string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", s.csp)
-	h.Set("Cache-Control", "no-cache")
-	_, _ = w.Write(s.page)
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Cache-Control", cacheControl)
+	_, _ = w.Write(page)
 }
 
 // Initializer serves the script that starts Swagger UI with the options.

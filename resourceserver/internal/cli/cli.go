@@ -60,7 +60,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	if healthcheck {
-		if err := probe(ctx, cfg.Addr, nil); err != nil {
+		if err := probe(ctx, cfg.Addr); err != nil {
 			fmt.Fprintf(stderr, "%s: healthcheck: %v\n", name, err)
 			return 1
 		}

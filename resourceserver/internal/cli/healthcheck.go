@@ -2,12 +2,11 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"time"
+
+	"github.com/fastsafe/fastsafe/internal/healthcheck"
 )
 
 // probeTimeout bounds a health check, connection included.
@@ -15,8 +14,8 @@ const probeTimeout = 5 * time.Second
 
 // probe asks the server listening on addr for /healthz and returns nil if
 // it answers 200. An address without a host, or with an unspecified one
-// (0.0.0.0, ::), is probed on the loopback interface. client may be nil.
-func probe(ctx context.Context, addr string, client *http.Client) error {
+// (0.0.0.0, ::), is probed on the loopback interface.
+func probe(ctx context.Context, addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return err
@@ -24,25 +23,5 @@ func probe(ctx context.Context, addr string, client *http.Client) error {
 	if ip, err := netip.ParseAddr(host); host == "" || (err == nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"
 	}
-	if client == nil {
-		// The server is on this host: no proxy from the environment.
-		client = &http.Client{Transport: &http.Transport{Proxy: nil}}
-	}
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return nil
+	return healthcheck.Get(ctx, "http://"+net.JoinHostPort(host, port)+"/healthz", probeTimeout)
 }

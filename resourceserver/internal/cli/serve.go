@@ -83,6 +83,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 		Audience:         cfg.Audience,
 		PublicURL:        cfg.PublicURL,
 		TokenURL:         cfg.TokenEndpoint(),
+		AuthorizationURL: cfg.AuthorizationEndpoint(),
 		DocsClientID:     cfg.DocsClientID,
 		TrustedProxies:   cfg.Proxies(),
 		Logger:           logger,

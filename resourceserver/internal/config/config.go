@@ -27,9 +27,13 @@ type Config struct {
 	// is believed. Empty trusts no proxy.
 	TrustedProxies string
 
-	PublicURL    string // --public-url, RS_PUBLIC_URL: this resource's identifier and base URL ("http://localhost:8000")
-	TokenURL     string // --token-url, RS_TOKEN_URL: token endpoint shown in the API docs (empty: {issuer}/token)
-	DocsClientID string // --docs-client-id, RS_DOCS_CLIENT_ID: public client the /docs page gets tokens as ("docs")
+	PublicURL string // --public-url, RS_PUBLIC_URL: this resource's identifier and base URL ("http://localhost:8000")
+	TokenURL  string // --token-url, RS_TOKEN_URL: token endpoint shown in the API docs (empty: {issuer}/token)
+	// AuthorizationURL, --authorization-url, RS_AUTHORIZATION_URL, is
+	// the authorization endpoint where the API docs send people to sign
+	// in (empty: {issuer}/authorize).
+	AuthorizationURL string
+	DocsClientID     string // --docs-client-id, RS_DOCS_CLIENT_ID: public client the /docs page gets tokens as ("docs")
 
 	LogLevel  string // --log-level: debug, info, warn, error (info)
 	LogFormat string // --log-format: text or json (text)
@@ -74,6 +78,16 @@ func (c Config) TokenEndpoint() string {
 		return c.TokenURL
 	}
 	return c.Issuer + "/token"
+}
+
+// AuthorizationEndpoint returns the authorization endpoint the API docs
+// sign people in at: AuthorizationURL if set, else the issuer's
+// /authorize.
+func (c Config) AuthorizationEndpoint() string {
+	if c.AuthorizationURL != "" {
+		return c.AuthorizationURL
+	}
+	return c.Issuer + "/authorize"
 }
 
 // Proxies returns TrustedProxies as a list, without blanks; nil when no

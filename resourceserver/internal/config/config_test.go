@@ -36,6 +36,8 @@ func TestLoadPrecedence(t *testing.T) {
 			func(c Config) bool { return c.TokenCacheSize == 0 }},
 		{"number from flag", []string{"--token-cache-size", "500"}, map[string]string{"RS_TOKEN_CACHE_SIZE": "0"},
 			func(c Config) bool { return c.TokenCacheSize == 500 }},
+		{"authorization url from env", nil, map[string]string{"RS_AUTHORIZATION_URL": "https://auth.example.com/oauth/authorize"},
+			func(c Config) bool { return c.AuthorizationEndpoint() == "https://auth.example.com/oauth/authorize" }},
 		{"multi-word flag", []string{"-docs-client-id=swagger", "--trusted-proxies=10.0.0.0/8, 192.168.1.1"}, nil,
 			func(c Config) bool {
 				p := c.Proxies()
@@ -84,19 +86,38 @@ func TestEveryFlagHasEnvAndDefaultInHelp(t *testing.T) {
 	if got := strings.Count(help, "default "); got != len(FlagNames()) {
 		t.Errorf("help shows %d defaults for %d flags:\n%s", got, len(FlagNames()), help)
 	}
-	if !strings.Contains(help, "{issuer}/token") {
-		t.Errorf("help does not explain the default token URL:\n%s", help)
+	for _, want := range []string{"{issuer}/token", "{issuer}/authorize"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help does not explain the default %s:\n%s", want, help)
+		}
 	}
 }
 
-func TestTokenEndpoint(t *testing.T) {
-	c := Defaults()
-	if got := c.TokenEndpoint(); got != "http://localhost:9096/token" {
-		t.Errorf("default token endpoint %q", got)
+// TestEndpoints: the endpoints the API docs use default to the issuer's,
+// and each setting replaces its own.
+func TestEndpoints(t *testing.T) {
+	tests := []struct {
+		name                 string
+		change               func(*Config)
+		token, authorization string
+	}{
+		{"defaults", func(*Config) {}, "http://localhost:9096/token", "http://localhost:9096/authorize"},
+		{"token URL", func(c *Config) { c.TokenURL = "https://auth.example.com/oauth/token" },
+			"https://auth.example.com/oauth/token", "http://localhost:9096/authorize"},
+		{"authorization URL", func(c *Config) { c.AuthorizationURL = "https://auth.example.com/oauth/authorize" },
+			"http://localhost:9096/token", "https://auth.example.com/oauth/authorize"},
 	}
-	c.TokenURL = "https://auth.example.com/oauth/token"
-	if got := c.TokenEndpoint(); got != c.TokenURL {
-		t.Errorf("token endpoint %q, want %q", got, c.TokenURL)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Defaults()
+			tt.change(&c)
+			if got := c.TokenEndpoint(); got != tt.token {
+				t.Errorf("token endpoint %q, want %q", got, tt.token)
+			}
+			if got := c.AuthorizationEndpoint(); got != tt.authorization {
+				t.Errorf("authorization endpoint %q, want %q", got, tt.authorization)
+			}
+		})
 	}
 }
 
@@ -131,6 +152,10 @@ func TestValidate(t *testing.T) {
 		{"token url", func(c *Config) { c.TokenURL = "ftp://auth/token" }, []string{"--token-url"}, nil},
 		{"token url from bad issuer", func(c *Config) { c.Issuer = "" }, []string{"--issuer"}, []string{"--token-url"}},
 		{"token url despite bad issuer", func(c *Config) { c.Issuer, c.TokenURL = "", "/token" }, []string{"--issuer", "--token-url"}, nil},
+		{"authorization url", func(c *Config) { c.AuthorizationURL = "/authorize" }, []string{"--authorization-url"}, nil},
+		{"authorization url with a fragment", func(c *Config) { c.AuthorizationURL = "https://auth/authorize#x" }, []string{"--authorization-url", "fragment"}, nil},
+		{"authorization url from bad issuer", func(c *Config) { c.Issuer = "" }, []string{"--issuer"}, []string{"--authorization-url"}},
+		{"authorization url elsewhere", func(c *Config) { c.AuthorizationURL = "https://auth.example.com/oauth/authorize" }, nil, nil},
 		{"docs client", func(c *Config) { c.DocsClientID = "a:b" }, []string{"--docs-client-id"}, nil},
 		{"empty docs client", func(c *Config) { c.DocsClientID = "" }, []string{"--docs-client-id"}, nil},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, []string{"--log-level"}, nil},

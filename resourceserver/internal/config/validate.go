@@ -62,11 +62,16 @@ func (c Config) Validate() error {
 	if msg := identifierProblem(c.PublicURL); msg != "" {
 		bad("--public-url %q %s", c.PublicURL, msg)
 	}
-	// The default token URL derives from the issuer, whose problem is
+	// The default endpoints derive from the issuer, whose problem is
 	// reported already.
-	if c.TokenURL != "" || identifierProblem(c.Issuer) == "" {
-		if msg := endpointProblem(c.TokenEndpoint()); msg != "" {
-			bad("--token-url %q %s", c.TokenEndpoint(), msg)
+	for _, e := range []struct{ flag, set, url string }{
+		{"--token-url", c.TokenURL, c.TokenEndpoint()},
+		{"--authorization-url", c.AuthorizationURL, c.AuthorizationEndpoint()},
+	} {
+		if e.set != "" || identifierProblem(c.Issuer) == "" {
+			if msg := endpointProblem(e.url); msg != "" {
+				bad("%s %q %s", e.flag, e.url, msg)
+			}
 		}
 	}
 	if !validClientID(c.DocsClientID) {

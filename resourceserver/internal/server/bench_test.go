@@ -49,7 +49,7 @@ func BenchmarkRoutes(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			h, err := New(Options{
 				Verifier: bc.v, Keys: keys, Issuer: auth.URL, Audience: audience,
-				PublicURL: publicURL, TokenURL: auth.URL + "/token", DocsClientID: "docs",
+				PublicURL: publicURL, TokenURL: auth.URL + "/token", AuthorizationURL: auth.URL + "/authorize", DocsClientID: "docs",
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock,
 			})
 			if err != nil {

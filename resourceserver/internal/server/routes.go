@@ -29,6 +29,7 @@ func (s *server) routes(e *gin.Engine) {
 	e.GET(OpenAPIPath, s.openAPIDocument)
 	e.GET(DocsPath, gin.WrapF(s.ui.Page))
 	e.GET(DocsPath+"/"+apidocs.InitializerName, gin.WrapF(s.ui.Initializer))
+	e.GET(DocsPath+"/"+apidocs.RedirectPageName, gin.WrapF(s.ui.RedirectPage))
 	e.GET(DocsPath+"/"+apidocs.AssetBundle, gin.WrapF(s.ui.Asset(apidocs.AssetBundle)))
 	e.GET(DocsPath+"/"+apidocs.AssetCSS, gin.WrapF(s.ui.Asset(apidocs.AssetCSS)))
 	e.GET(DocsPath+"/"+apidocs.AssetFavicon, gin.WrapF(s.ui.Asset(apidocs.AssetFavicon)))

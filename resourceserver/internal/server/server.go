@@ -30,6 +30,13 @@ const (
 	DocsPath     = "/docs"
 )
 
+// DocsRedirectURL is the redirect URI of the /docs page's client for a
+// server whose public URL is publicURL: where the authorization server
+// sends people back to after they sign in from the page.
+func DocsRedirectURL(publicURL string) string {
+	return publicURL + DocsPath + "/" + apidocs.RedirectPageName
+}
+
 // KeyStatus tells whether the authorization server's signing keys are
 // loaded, that is whether tokens can be verified yet.
 type KeyStatus interface {
@@ -48,6 +55,9 @@ type Options struct {
 	PublicURL    string // this resource's identifier (RFC 9728) and base URL
 	TokenURL     string // the token endpoint the documentation shows
 	DocsClientID string // the public client the /docs page gets tokens as
+	// AuthorizationURL is the authorization endpoint where the /docs
+	// page signs people in; they come back to DocsRedirectURL.
+	AuthorizationURL string
 
 	// TrustedProxies are the addresses or CIDR ranges whose
 	// X-Forwarded-For is believed; none when empty.
@@ -117,19 +127,22 @@ func New(o Options) (*gin.Engine, error) {
 		return nil, err
 	}
 	if s.openAPI, err = apidocs.OpenAPI(apidocs.OpenAPIOptions{
-		TokenURL: o.TokenURL, Scopes: scopes, SearchScope: ScopeSearch,
+		AuthorizationURL: o.AuthorizationURL, TokenURL: o.TokenURL, Scopes: scopes, SearchScope: ScopeSearch,
 	}); err != nil {
 		return nil, err
 	}
 	// The page is at /docs: its assets are under docs/ and the document
 	// is openapi.json, both relative, so that the page also works when a
 	// proxy mounts the server under a path.
+	// The redirect URI is registered at the authorization server and
+	// compared exactly: it is absolute, from the public URL.
 	if s.ui, err = apidocs.NewSwaggerUI(apidocs.UIOptions{
-		SpecURL:   OpenAPIPath[1:],
-		AssetBase: DocsPath[1:] + "/",
-		ClientID:  o.DocsClientID,
-		Scopes:    []string{ScopeSearch},
-		TokenURL:  o.TokenURL,
+		SpecURL:     OpenAPIPath[1:],
+		AssetBase:   DocsPath[1:] + "/",
+		ClientID:    o.DocsClientID,
+		RedirectURL: DocsRedirectURL(o.PublicURL),
+		Scopes:      []string{ScopeSearch},
+		TokenURL:    o.TokenURL,
 	}); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"io"
@@ -78,6 +80,8 @@ func newFixture(t *testing.T, load bool, change ...func(*Options)) *fixture {
 		DocsClientID: "docs",
 		Logger:       logger,
 		Now:          func() time.Time { return now },
+
+		AuthorizationURL: "http://localhost:9096/authorize",
 	}
 	for _, c := range change {
 		c(&o)
@@ -388,7 +392,8 @@ func TestDocsPageAndItsAssets(t *testing.T) {
 		}
 	}
 	for _, want := range []string{`"url":"openapi.json"`, `"clientId":"docs"`, `"scopes":"search"`,
-		"ui.initOAuth(", "persistAuthorization: false"} {
+		`"redirectUrl":"` + publicURL + `/docs/oauth2-redirect.html"`, "oauth2RedirectUrl: config.redirectUrl",
+		"ui.initOAuth(", "usePkceWithAuthorizationCodeGrant: true", "persistAuthorization: false"} {
 		if !strings.Contains(initializer, want) {
 			t.Errorf("the initializer lacks %q:\n%s", want, initializer)
 		}
@@ -397,6 +402,41 @@ func TestDocsPageAndItsAssets(t *testing.T) {
 	spec, _ := base.Parse("openapi.json")
 	if rec := f.do(t, "GET", spec.Path, nil); rec.Code != 200 {
 		t.Errorf("the page's spec URL %s answers %d", spec.Path, rec.Code)
+	}
+}
+
+// TestDocsRedirectPage: the page the authorization server sends people
+// back to is Swagger UI's own, at the redirect URI the initializer names,
+// and its Content-Security-Policy allows its one inline script, by hash,
+// and nothing else.
+func TestDocsRedirectPage(t *testing.T) {
+	f := newFixture(t, true)
+	redirect, err := url.Parse(DocsRedirectURL(publicURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := f.do(t, "GET", redirect.Path+"?code=abc&state=xyz", nil)
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("GET %s: status %d Content-Type %q", redirect.Path, rec.Code, rec.Header().Get("Content-Type"))
+	}
+	page := rec.Body.String()
+	if !strings.Contains(page, "window.opener.swaggerUIRedirectOauth2") {
+		t.Errorf("not Swagger UI's redirect page:\n%s", page)
+	}
+	m := regexp.MustCompile(`(?s)<script>(.*?)</script>`).FindAllStringSubmatch(page, -1)
+	if len(m) != 1 {
+		t.Fatalf("the page has %d inline scripts, want 1", len(m))
+	}
+	sum := sha256.Sum256([]byte(m[0][1]))
+	want := "default-src 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+		"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+	if got := rec.Header().Get("Content-Security-Policy"); got != want {
+		t.Errorf("Content-Security-Policy\n%q\nwant\n%q", got, want)
+	}
+	for h, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
+		if got := rec.Header().Get(h); got != want {
+			t.Errorf("%s: %q, want %q", h, got, want)
+		}
 	}
 }
 
@@ -521,6 +561,7 @@ func TestNewRequiresItsParts(t *testing.T) {
 		{"no audience", func(o *Options) { o.Audience = "" }},
 		{"relative public URL", func(o *Options) { o.PublicURL = "/api" }},
 		{"relative token URL", func(o *Options) { o.TokenURL = "/token" }},
+		{"no authorization URL", func(o *Options) { o.AuthorizationURL = "" }},
 		{"no docs client", func(o *Options) { o.DocsClientID = "" }},
 	}
 	for _, tt := range tests {
@@ -532,7 +573,8 @@ func TestNewRequiresItsParts(t *testing.T) {
 			o := Options{
 				Verifier: v, Keys: f.keys, Issuer: f.auth.URL, Audience: audience,
 				PublicURL: publicURL, TokenURL: "http://localhost:9096/token", DocsClientID: "docs",
-				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now,
+				AuthorizationURL: "http://localhost:9096/authorize",
+				Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now,
 			}
 			if _, err := New(o); err != nil {
 				t.Fatalf("valid options refused: %v", err)
