@@ -74,6 +74,9 @@ func TestPagesEscapeAndHeaders(t *testing.T) {
 				"Content-Type":    "text/html; charset=utf-8",
 				"Cache-Control":   "no-store",
 				"X-Frame-Options": "DENY",
+				// Not no-referrer: browsers then post forms with
+				// "Origin: null", which the CSRF check refuses.
+				"Referrer-Policy": "same-origin",
 			} {
 				if got := h.Get(k); got != v {
 					t.Errorf("%s = %q, want %q", k, got, v)
