@@ -23,6 +23,11 @@ var clients = newTable("clients", 1, func(d *dialect, c *store.Client) []field {
 		{"redirect_uris", d.list(&c.RedirectURIs)},
 		{"post_logout_redirect_uris", d.list(&c.PostLogoutRedirectURIs)},
 		{"skip_consent", &c.SkipConsent},
+		{"jwks", &c.JWKS},
+		{"jwks_uri", &c.JWKSURI},
+		{"assertion_issuer", &c.AssertionIssuer},
+		{"assertion_subject", &c.AssertionSubject},
+		{"exchange_audiences", d.list(&c.ExchangeAudiences)},
 	}
 })
 

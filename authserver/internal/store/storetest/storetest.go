@@ -95,6 +95,14 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteExpiredSignIn", testDeleteExpiredSignIn},
 		{"SignInInvalidInput", testSignInInvalidInput},
 
+		{"AssertionClient", testAssertionClient},
+		{"TrustedIssuers", testTrustedIssuers},
+		{"UseOnce", testUseOnce},
+		{"UseOnceConcurrent", testUseOnceConcurrent},
+		{"DeleteExpiredUsedOnce", testDeleteExpiredUsedOnce},
+		{"Secret", testSecret},
+		{"RefreshTokenKeyBinding", testRefreshTokenKeyBinding},
+
 		{"ConcurrentRotation", testConcurrentRotation},
 		{"ConcurrentUpdateUser", testConcurrentUpdateUser},
 		{"ConcurrentUpdateClient", testConcurrentUpdateClient},
@@ -166,6 +174,7 @@ func normClient(c store.Client) store.Client {
 	c.SecretHash = normBytes(c.SecretHash)
 	c.Grants, c.Scopes, c.Audience = normList(c.Grants), normList(c.Scopes), normList(c.Audience)
 	c.RedirectURIs, c.PostLogoutRedirectURIs = normList(c.RedirectURIs), normList(c.PostLogoutRedirectURIs)
+	c.ExchangeAudiences = normList(c.ExchangeAudiences)
 	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
 	return c
 }
