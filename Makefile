@@ -48,6 +48,7 @@ FUZZTIME ?= 15s
 FUZZ_TARGETS := \
 	./authserver/internal/form:FuzzParseBody \
 	./authserver/internal/clientauth:FuzzExtract \
+	./authserver/internal/clientauth:FuzzParseAssertion \
 	./pkg/verify:FuzzVerify
 .PHONY: fuzz
 fuzz:

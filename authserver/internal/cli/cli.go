@@ -76,6 +76,9 @@ var commands = []command{
 	clientsListCommand,
 	clientsDeleteCommand,
 	clientsRotateSecretCommand,
+	issuersAddCommand,
+	issuersListCommand,
+	issuersDeleteCommand,
 	keysListCommand,
 	keysRotateCommand,
 	backupCommand,
@@ -83,7 +86,7 @@ var commands = []command{
 }
 
 // groups are the commands that take a subcommand.
-var groups = []string{"users", "clients", "keys"}
+var groups = []string{"users", "clients", "issuers", "keys"}
 
 func findCommand(name string) (command, bool) {
 	for _, c := range commands {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/clientauth"
 	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
+	"github.com/fastsafe/fastsafe/authserver/internal/discovery"
 	"github.com/fastsafe/fastsafe/authserver/internal/login"
 	"github.com/fastsafe/fastsafe/authserver/internal/metrics"
 	"github.com/fastsafe/fastsafe/authserver/internal/pages"
@@ -95,7 +97,15 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	clients := clientauth.New(st, guard)
+	base := strings.TrimSuffix(cfg.Issuer, "/")
+	clients := clientauth.New(st, guard, &clientauth.Assertions{
+		Issuer:        cfg.Issuer,
+		TokenEndpoint: base + discovery.PathToken,
+		Endpoints:     []string{base + discovery.PathIntrospect, base + discovery.PathRevoke},
+		Store:         st,
+		Keys:          clientauth.NewKeySets(nil, now),
+		Now:           now,
+	})
 	inspector := tokenstate.NewInspector(cfg.Issuer, st, keyring, now)
 	tokens := token.NewHandler(token.Options{
 		Issuer:                  cfg.Issuer,

@@ -359,7 +359,7 @@ func newFixture(t *testing.T) *fixture {
 		Logger:                  logger,
 		Throttle:                f.throttle,
 		Observer:                f.observer,
-	}, f.store, clientauth.New(f.store, nil), f.passwords, newEdSigner(t))
+	}, f.store, clientauth.New(f.store, nil, nil), f.passwords, newEdSigner(t))
 	t.Cleanup(func() {
 		// Whatever the test did, no credential reached the log.
 		out := logs.String()
