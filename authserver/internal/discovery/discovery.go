@@ -45,7 +45,6 @@ type Metadata struct {
 	RevocationEndpointAuthSigningAlgValuesSupported    []string `json:"revocation_endpoint_auth_signing_alg_values_supported"`
 }
 
-
 // Paths of the endpoints, relative to the issuer.
 const (
 	PathAuthorize  = "/authorize"
