@@ -116,6 +116,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 		Logger:                  logger,
 		Throttle:                guard,
 		Observer:                m,
+		SubjectTokens:           inspector,
 	}, st, clients, hasher, keyring)
 	authz, err := newAuthorize(cfg, st, tokens, hasher, guard, keyring, logger, now)
 	if err != nil {

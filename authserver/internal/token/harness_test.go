@@ -28,6 +28,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
 	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
+	"github.com/fastsafe/fastsafe/authserver/internal/tokenstate"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 )
 
@@ -48,7 +49,7 @@ const (
 
 // secrets of the harness's confidential clients; a client not listed is
 // public.
-var secrets = map[string]string{"web": webSecret, "pw": webSecret, "svc": svcSecret}
+var secrets = map[string]string{"web": webSecret, "pw": webSecret, "svc": svcSecret, "app": webSecret, "svc-a": svcSecret, "svc-b": svcSecret}
 
 // clients of the harness.
 var harnessClients = []store.Client{
@@ -56,6 +57,12 @@ var harnessClients = []store.Client{
 	{ID: "pw", Grants: []string{GrantPassword}, Scopes: []string{"search"}, Audience: []string{"api"}},
 	{ID: "svc", Grants: []string{GrantClientCredentials}, Scopes: []string{"search"}, Audience: []string{"api"}},
 	{ID: "pub", Grants: []string{GrantPassword, GrantRefreshToken, GrantClientCredentials}, Scopes: []string{"search"}, Audience: []string{"api"}},
+	// A chain of services: people sign in to app, whose tokens are for
+	// svc-a; svc-a exchanges them for svc-b, svc-b for svc-c.
+	{ID: "app", Grants: []string{GrantPassword, GrantRefreshToken}, Scopes: []string{"search", "profile"}, Audience: []string{"svc-a"}},
+	{ID: "svc-a", Grants: []string{GrantClientCredentials, GrantTokenExchange}, Scopes: []string{"search", "profile"}, Audience: []string{"api"},
+		ExchangeAudiences: []string{"svc-b", "svc-c"}},
+	{ID: "svc-b", Grants: []string{GrantTokenExchange}, Scopes: []string{"search"}, ExchangeAudiences: []string{"svc-c"}},
 }
 
 // harnessClient returns the harness's client id, as stored.
@@ -255,6 +262,9 @@ func (s edSigner) SignIDToken(build func(alg string) jwt.Claims) (string, error)
 	return t.SignedString(s.key)
 }
 
+// Keyfunc gives the inspector the public key.
+func (s edSigner) Keyfunc(*jwt.Token) (any, error) { return s.key.Public(), nil }
+
 var _ Signer = edSigner{}
 
 func newEdSigner(t testing.TB) edSigner {
@@ -292,6 +302,7 @@ type fixture struct {
 	throttle  *recordingThrottle
 	observer  *recordingObserver
 	logs      *syncBuffer
+	inspector *tokenstate.Inspector
 	// ctx, if set, is the context of the requests post sends.
 	ctx context.Context
 }
@@ -350,6 +361,8 @@ func newFixture(t *testing.T) *fixture {
 		logs:     logs,
 	}
 	f.store.reset()
+	signer := newEdSigner(t)
+	f.inspector = tokenstate.NewInspector("https://auth.example.com", f.store, signer, c.Now)
 	f.h = NewHandler(Options{
 		Issuer:                  "https://auth.example.com",
 		AccessTokenTTL:          accessTTL,
@@ -359,7 +372,8 @@ func newFixture(t *testing.T) *fixture {
 		Logger:                  logger,
 		Throttle:                f.throttle,
 		Observer:                f.observer,
-	}, f.store, clientauth.New(f.store, nil, nil), f.passwords, newEdSigner(t))
+		SubjectTokens:           f.inspector,
+	}, f.store, clientauth.New(f.store, nil, nil), f.passwords, signer)
 	t.Cleanup(func() {
 		// Whatever the test did, no credential reached the log.
 		out := logs.String()
@@ -428,6 +442,8 @@ type tokenResponse struct {
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
 	Scope        string `json:"scope"`
+	// IssuedTokenType is set by token exchange.
+	IssuedTokenType string `json:"issued_token_type"`
 }
 
 // issued decodes a success answer and the claims of its access token.
