@@ -49,7 +49,8 @@ FUZZ_TARGETS := \
 	./authserver/internal/form:FuzzParseBody \
 	./authserver/internal/clientauth:FuzzExtract \
 	./authserver/internal/clientauth:FuzzParseAssertion \
-	./pkg/verify:FuzzVerify
+	./pkg/verify:FuzzVerify \
+	./pkg/verify:FuzzDPoP
 .PHONY: fuzz
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/clientauth"
+	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
 // Metadata is the OpenID Provider Metadata of OpenID Connect Discovery 1.0
@@ -43,6 +44,8 @@ type Metadata struct {
 	TokenEndpointAuthSigningAlgValuesSupported         []string `json:"token_endpoint_auth_signing_alg_values_supported"`
 	IntrospectionEndpointAuthSigningAlgValuesSupported []string `json:"introspection_endpoint_auth_signing_alg_values_supported"`
 	RevocationEndpointAuthSigningAlgValuesSupported    []string `json:"revocation_endpoint_auth_signing_alg_values_supported"`
+	// RFC 9449 §5.1: the algorithms of the DPoP proofs accepted.
+	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported"`
 }
 
 // Paths of the endpoints, relative to the issuer.
@@ -88,6 +91,7 @@ func New(issuer, alg string) Metadata {
 		TokenEndpointAuthSigningAlgValuesSupported:         clientauth.AssertionAlgorithms(),
 		IntrospectionEndpointAuthSigningAlgValuesSupported: clientauth.AssertionAlgorithms(),
 		RevocationEndpointAuthSigningAlgValuesSupported:    clientauth.AssertionAlgorithms(),
+		DPoPSigningAlgValuesSupported:                      verify.DefaultDPoPAlgorithms(),
 	}
 }
 

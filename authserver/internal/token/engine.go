@@ -104,6 +104,9 @@ type refreshDecision struct {
 	// §6).
 	scopes   []string
 	audience []string
+	// boundTo is the DPoP key thumbprint the presented refresh token is
+	// bound to; jkt the one the new refresh token is bound to.
+	boundTo, jkt string
 }
 
 // errDisabledPath is returned by every part of the engine's storage that
@@ -383,6 +386,7 @@ func (s tokenStore) Create(ctx context.Context, ti oauth2.TokenInfo) error {
 		Audience:  d.refresh.audience,
 		CreatedAt: d.now,
 		ExpiresAt: minTime(d.now.Add(ti.GetRefreshExpiresIn()), fam.ExpiresAt),
+		JKT:       d.refresh.jkt,
 	}
 	var err error
 	if d.refresh.rotateFrom != "" {

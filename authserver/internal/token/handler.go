@@ -68,6 +68,8 @@ type Options struct {
 	// SubjectTokens checks the tokens presented for exchange; nil turns
 	// token exchange off.
 	SubjectTokens SubjectTokens
+	// DPoP checks the DPoP proofs of token requests; nil refuses them.
+	DPoP ProofVerifier
 }
 
 // Observer is told what the token endpoint does. Labels it is given are
@@ -153,6 +155,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", "application/json;charset=UTF-8")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Pragma", "no-cache")
+	if h.opts.DPoP != nil {
+		if n := h.opts.DPoP.Nonce(); n != "" {
+			hd.Set("DPoP-Nonce", n)
+		}
+	}
 	resp := response{
 		AccessToken:  ti.GetAccess(),
 		TokenType:    "Bearer",
@@ -223,6 +230,10 @@ func (h *Handler) decideAndIssue(w http.ResponseWriter, r *http.Request, grant *
 	if len(f.Get("scope")) > maxScopeLen {
 		return nil, decision{}, oautherr.InvalidScope("scope is too long")
 	}
+	jkt, err := h.dpopKey(r)
+	if err != nil {
+		return nil, decision{}, err
+	}
 	now := h.opts.Now()
 	var d decision
 	switch gt {
@@ -238,6 +249,9 @@ func (h *Handler) decideAndIssue(w http.ResponseWriter, r *http.Request, grant *
 		d, err = h.exchange.decide(ctx, client, newTokenExchangeRequest(f), now)
 	default:
 		err = oautherr.Internal(fmt.Errorf("token: no flow for grant type %q", gt))
+	}
+	if err == nil {
+		err = bindRefresh(&d, client, jkt)
 	}
 	if err != nil {
 		return nil, decision{}, err

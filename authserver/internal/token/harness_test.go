@@ -30,6 +30,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
 	"github.com/fastsafe/fastsafe/authserver/internal/tokenstate"
 	"github.com/fastsafe/fastsafe/pkg/claims"
+	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
 // The harness: the token endpoint on a real SQLite store in a temporary
@@ -303,6 +304,7 @@ type fixture struct {
 	observer  *recordingObserver
 	logs      *syncBuffer
 	inspector *tokenstate.Inspector
+	dpop      *verify.DPoPVerifier
 	// ctx, if set, is the context of the requests post sends.
 	ctx context.Context
 }
@@ -362,6 +364,9 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.store.reset()
 	signer := newEdSigner(t)
+	if f.dpop, err = verify.NewDPoP(verify.DPoPOptions{Now: c.Now}); err != nil {
+		t.Fatal(err)
+	}
 	f.inspector = tokenstate.NewInspector("https://auth.example.com", f.store, signer, c.Now)
 	f.h = NewHandler(Options{
 		Issuer:                  "https://auth.example.com",
@@ -373,6 +378,7 @@ func newFixture(t *testing.T) *fixture {
 		Throttle:                f.throttle,
 		Observer:                f.observer,
 		SubjectTokens:           f.inspector,
+		DPoP:                    f.dpop,
 	}, f.store, clientauth.New(f.store, nil, nil), f.passwords, signer)
 	t.Cleanup(func() {
 		// Whatever the test did, no credential reached the log.
@@ -398,6 +404,12 @@ type answer struct {
 // secret.
 func (f *fixture) post(t *testing.T, client string, form url.Values) answer {
 	t.Helper()
+	return f.postWith(t, client, form, nil)
+}
+
+// postWith is post with extra request headers.
+func (f *fixture) postWith(t *testing.T, client string, form url.Values, header http.Header) answer {
+	t.Helper()
 	form = cloneValues(form)
 	client, sec, confidential := strings.Cut(client, ":")
 	if !confidential {
@@ -412,6 +424,9 @@ func (f *fixture) post(t *testing.T, client string, form url.Values) answer {
 		r.SetBasicAuth(client, url.QueryEscape(sec))
 	}
 	r.RemoteAddr = "192.0.2.1:4711"
+	for k, vs := range header {
+		r.Header[k] = vs
+	}
 	if f.ctx != nil {
 		r = r.WithContext(f.ctx)
 	}
