@@ -115,7 +115,10 @@ func TestDPoPVerify(t *testing.T) {
 		{"another path", es.proof(t, "GET", "https://api.example/admin", withATH), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
 		{"another host", es.proof(t, "GET", "https://evil.example/search", withATH), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
 		{"http for https", es.proof(t, "GET", "http://api.example/search", withATH), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
-		{"too old", es.proof(t, "GET", url, func(c jwt.MapClaims, _ map[string]any) { withATH(c, nil); c["iat"] = dpopNow.Add(-2 * time.Minute).Unix() }), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
+		{"too old", es.proof(t, "GET", url, func(c jwt.MapClaims, _ map[string]any) {
+			withATH(c, nil)
+			c["iat"] = dpopNow.Add(-2 * time.Minute).Unix()
+		}), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
 		{"from the future", es.proof(t, "GET", url, func(c jwt.MapClaims, _ map[string]any) { withATH(c, nil); c["iat"] = dpopNow.Add(time.Hour).Unix() }), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
 		{"iat a string", es.proof(t, "GET", url, func(c jwt.MapClaims, _ map[string]any) { withATH(c, nil); c["iat"] = fmt.Sprint(dpopNow.Unix()) }), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
 		{"no jti", es.proof(t, "GET", url, func(c jwt.MapClaims, _ map[string]any) { withATH(c, nil); delete(c, "jti") }), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},

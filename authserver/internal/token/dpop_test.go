@@ -87,7 +87,9 @@ func TestDPoPBindsPublicRefreshTokens(t *testing.T) {
 	k, other := newDPoPKey(t), newDPoPKey(t)
 	login := url.Values{"grant_type": {"password"}, "username": {"kelvin"}, "password": {goodPassword}}
 	resp, _ := issued(t, f.postWith(t, "pub", login, k.header(t, f, nil)))
-	refresh := func(tok string) url.Values { return url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok}} }
+	refresh := func(tok string) url.Values {
+		return url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok}}
+	}
 	invalid := refusal{400, "invalid_grant", "the refresh token is invalid, expired or revoked"}
 	wantRefusal(t, f.post(t, "pub", refresh(resp.RefreshToken)), invalid)
 	wantRefusal(t, f.postWith(t, "pub", refresh(resp.RefreshToken), other.header(t, f, nil)), invalid)
