@@ -36,6 +36,10 @@ func TestLoadPrecedence(t *testing.T) {
 			func(c Config) bool { return c.TokenCacheSize == 0 }},
 		{"number from flag", []string{"--token-cache-size", "500"}, map[string]string{"RS_TOKEN_CACHE_SIZE": "0"},
 			func(c Config) bool { return c.TokenCacheSize == 500 }},
+		{"boolean from env", nil, map[string]string{"RS_REQUIRE_DPOP": "true"},
+			func(c Config) bool { return c.RequireDPoP }},
+		{"boolean from flag", []string{"--require-dpop=false"}, map[string]string{"RS_REQUIRE_DPOP": "true"},
+			func(c Config) bool { return !c.RequireDPoP }},
 		{"multi-word flag", []string{"-docs-client-id=swagger", "--trusted-proxies=10.0.0.0/8, 192.168.1.1"}, nil,
 			func(c Config) bool {
 				p := c.Proxies()
