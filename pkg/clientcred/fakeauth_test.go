@@ -71,7 +71,10 @@ func (f *fakeAuth) client(r *http.Request) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	var c struct{ Iss, Sub string; Aud []string }
+	var c struct {
+		Iss, Sub string
+		Aud      []string
+	}
 	_ = json.Unmarshal(j.Payload, &c)
 	key, ok := f.keys[c.Sub]
 	if !ok || c.Iss != c.Sub || len(c.Aud) != 1 || c.Aud[0] != f.URL+"/token" || j.VerifySignature(key) != nil {
