@@ -1,17 +1,11 @@
 package e2e_test
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,80 +15,6 @@ import (
 
 	"github.com/fastsafe/fastsafe/e2e/harness"
 )
-
-// The client assertions and DPoP proofs of these tests are built with
-// go-jose, independently of fastsafe's own code.
-
-const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-// serviceKey is a service's private key and its key ID, as go-jose sees
-// them.
-type serviceKey struct {
-	kid string
-	alg jose.SignatureAlgorithm
-	key crypto.Signer
-}
-
-func newServiceKey(t testing.TB, kid string, alg jose.SignatureAlgorithm) serviceKey {
-	t.Helper()
-	var k crypto.Signer
-	var err error
-	switch alg {
-	case jose.EdDSA:
-		_, k, err = ed25519.GenerateKey(rand.Reader)
-	case jose.ES256:
-		k, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	default:
-		t.Fatalf("no key for %s", alg)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return serviceKey{kid: kid, alg: alg, key: k}
-}
-
-// jwksFile writes the public keys as a JSON Web Key Set file.
-func jwksFile(t testing.TB, keys ...serviceKey) string {
-	t.Helper()
-	var set jose.JSONWebKeySet
-	for _, k := range keys {
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.key.Public(), KeyID: k.kid, Algorithm: string(k.alg), Use: "sig"})
-	}
-	b, err := json.Marshal(set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "jwks.json")
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// sign makes a JWT of claims, with typ if not empty.
-func (k serviceKey) sign(t testing.TB, claims any, typ string) string {
-	t.Helper()
-	opts := (&jose.SignerOptions{}).WithHeader("kid", k.kid)
-	if typ != "" {
-		opts = opts.WithType(jose.ContentType(typ))
-	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: k.key}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := josejwt.Signed(s).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-// assertion is a private_key_jwt client assertion of clientID for aud.
-func (k serviceKey) assertion(t testing.TB, clientID, aud string, lifetime time.Duration) string {
-	now := time.Now()
-	return k.sign(t, josejwt.Claims{Issuer: clientID, Subject: clientID, Audience: josejwt.Audience{aud},
-		Expiry: josejwt.NewNumericDate(now.Add(lifetime)), IssuedAt: josejwt.NewNumericDate(now), ID: rand.Text()}, "")
-}
 
 // postForm posts form to url and decodes the JSON answer.
 func postForm(t testing.TB, u string, form url.Values, header http.Header) (int, http.Header, map[string]any) {
@@ -120,7 +40,7 @@ func postForm(t testing.TB, u string, form url.Values, header http.Header) (int,
 }
 
 func withAssertion(f url.Values, assertion string) url.Values {
-	f.Set("client_assertion_type", assertionType)
+	f.Set("client_assertion_type", harness.ClientAssertionType)
 	f.Set("client_assertion", assertion)
 	return f
 }
@@ -130,14 +50,14 @@ func withAssertion(f url.Values, assertion string) url.Values {
 // once.
 func TestPrivateKeyJWT(t *testing.T) {
 	auth := harness.StartAuth(t, harness.AuthOptions{})
-	key := newServiceKey(t, "svc-a-1", jose.EdDSA)
-	out := auth.AddClient("svc-a", "--grants", "client_credentials", "--scopes", "search", "--audience", "search-api", "--jwks", jwksFile(t, key))
+	key := harness.NewServiceKey(t, "svc-a-1", jose.EdDSA)
+	out := auth.AddClient("svc-a", "--grants", "client_credentials", "--scopes", "search", "--audience", "search-api", "--jwks", harness.JWKSFile(t, key))
 	if !strings.Contains(out, "signed assertions") {
 		t.Fatalf("clients add printed %q", out)
 	}
 	tokenURL := auth.URL + "/token"
 
-	a := key.assertion(t, "svc-a", tokenURL, time.Minute)
+	a := key.Assertion(t, "svc-a", tokenURL, time.Minute)
 	status, _, body := postForm(t, tokenURL, withAssertion(url.Values{"grant_type": {"client_credentials"}}, a), nil)
 	if status != 200 || body["access_token"] == nil {
 		t.Fatalf("client_credentials with an assertion: %d %v", status, body)
@@ -148,15 +68,15 @@ func TestPrivateKeyJWT(t *testing.T) {
 		t.Fatalf("replayed assertion: %d %v", status, body)
 	}
 
-	status, _, body = postForm(t, auth.URL+"/introspect", withAssertion(url.Values{"token": {access}}, key.assertion(t, "svc-a", auth.URL, time.Minute)), nil)
+	status, _, body = postForm(t, auth.URL+"/introspect", withAssertion(url.Values{"token": {access}}, key.Assertion(t, "svc-a", auth.URL, time.Minute)), nil)
 	if status != 200 || body["active"] != true || body["client_id"] != "svc-a" {
 		t.Fatalf("introspection with an assertion: %d %v", status, body)
 	}
-	status, _, _ = postForm(t, auth.URL+"/revoke", withAssertion(url.Values{"token": {access}}, key.assertion(t, "svc-a", auth.URL+"/revoke", time.Minute)), nil)
+	status, _, _ = postForm(t, auth.URL+"/revoke", withAssertion(url.Values{"token": {access}}, key.Assertion(t, "svc-a", auth.URL+"/revoke", time.Minute)), nil)
 	if status != 200 {
 		t.Fatalf("revocation with an assertion: %d", status)
 	}
-	_, _, body = postForm(t, auth.URL+"/introspect", withAssertion(url.Values{"token": {access}}, key.assertion(t, "svc-a", tokenURL, time.Minute)), nil)
+	_, _, body = postForm(t, auth.URL+"/introspect", withAssertion(url.Values{"token": {access}}, key.Assertion(t, "svc-a", tokenURL, time.Minute)), nil)
 	if body["active"] != false {
 		t.Fatalf("revoked token introspects as %v", body)
 	}
@@ -183,19 +103,18 @@ func listString(v any) string {
 // cluster, a CI system): its own key, its discovery document and key set.
 type platform struct {
 	*httptest.Server
-	key serviceKey
+	key harness.ServiceKey
 }
 
 func newPlatform(t testing.TB) *platform {
-	p := &platform{key: newServiceKey(t, "platform-key-1", jose.ES256)}
+	p := &platform{key: harness.NewServiceKey(t, "platform-key-1", jose.ES256)}
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/.well-known/openid-configuration":
 			_ = json.NewEncoder(w).Encode(map[string]string{"issuer": p.URL, "jwks_uri": p.URL + "/openid/v1/jwks"})
 		case "/openid/v1/jwks":
-			_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
-				{Key: p.key.key.Public(), KeyID: p.key.kid, Algorithm: string(p.key.alg), Use: "sig"}}})
+			_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{p.key.JWK()}})
 		default:
 			http.NotFound(w, r)
 		}
@@ -207,7 +126,7 @@ func newPlatform(t testing.TB) *platform {
 // token is a workload token for sub and aud, as the platform mounts it.
 func (p *platform) token(t testing.TB, sub, aud string, lifetime time.Duration) string {
 	now := time.Now()
-	return p.key.sign(t, josejwt.Claims{Issuer: p.URL, Subject: sub, Audience: josejwt.Audience{aud},
+	return p.key.Sign(t, josejwt.Claims{Issuer: p.URL, Subject: sub, Audience: josejwt.Audience{aud},
 		Expiry: josejwt.NewNumericDate(now.Add(lifetime)), IssuedAt: josejwt.NewNumericDate(now),
 		NotBefore: josejwt.NewNumericDate(now), ID: rand.Text()}, "")
 }

@@ -45,7 +45,7 @@ func TestAuthlibPrivateKeyJWT(t *testing.T) {
 	// authlib signs without a kid: the server tries the client's keys of
 	// the algorithm.
 	auth.AddClient("py-svc", "--grants", "client_credentials", "--scopes", "search", "--audience", "search-api",
-		"--jwks", jwksFile(t, serviceKey{kid: "py-1", alg: jose.RS256, key: key}))
+		"--jwks", harness.JWKSFile(t, harness.ServiceKey{KID: "py-1", Alg: jose.RS256, Key: key}))
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)

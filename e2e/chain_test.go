@@ -2,12 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -18,7 +12,6 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	josejwt "github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/fastsafe/fastsafe/e2e/harness"
 	"github.com/fastsafe/fastsafe/pkg/bearer"
@@ -27,59 +20,15 @@ import (
 	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
-// joseDPoP is a DPoP key whose proofs go-jose builds, independently of
-// fastsafe's code.
-type joseDPoP struct {
-	key *ecdsa.PrivateKey
-	jkt string
-}
-
-func newJoseDPoP(t testing.TB) joseDPoP {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp, err := (&jose.JSONWebKey{Key: &k.PublicKey}).Thumbprint(crypto.SHA256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return joseDPoP{k, base64.RawURLEncoding.EncodeToString(tp)}
-}
-
-// proof is a DPoP proof for method and u, going with token ("" at the
-// token endpoint), with nonce if not empty, issued at iat.
-func (d joseDPoP) proof(t testing.TB, method, u, token, nonce string, iat time.Time) string {
-	t.Helper()
-	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt")
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: d.key}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := map[string]any{"jti": rand.Text(), "htm": method, "htu": u, "iat": iat.Unix()}
-	if token != "" {
-		sum := sha256.Sum256([]byte(token))
-		c["ath"] = base64.RawURLEncoding.EncodeToString(sum[:])
-	}
-	if nonce != "" {
-		c["nonce"] = nonce
-	}
-	p, err := josejwt.Signed(s).Claims(c).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // dpopToken posts a token request with a proof of d, retrying once with
 // the server's nonce if it asks for one (the assertion is made anew:
 // each is used once). It returns the answer.
-func dpopToken(t testing.TB, auth *harness.Auth, d joseDPoP, form func() url.Values) (int, map[string]any) {
+func dpopToken(t testing.TB, auth *harness.Auth, d harness.DPoPKey, form func() url.Values) (int, map[string]any) {
 	t.Helper()
 	nonce := ""
 	for range 2 {
 		status, h, body := postForm(t, auth.URL+"/token", form(),
-			http.Header{"DPoP": {d.proof(t, "POST", auth.URL+"/token", "", nonce, time.Now())}})
+			http.Header{"DPoP": {d.Proof(t, "POST", auth.URL+"/token", "", nonce, time.Now())}})
 		if status == 400 && body["error"] == "use_dpop_nonce" && nonce == "" {
 			nonce = h.Get("DPoP-Nonce")
 			continue
@@ -137,10 +86,10 @@ func TestServiceChain(t *testing.T) {
 	for _, nonce := range []string{"false", "true"} {
 		t.Run("dpop nonce "+nonce, func(t *testing.T) {
 			auth := harness.StartAuth(t, harness.AuthOptions{Env: map[string]string{"AUTH_DPOP_NONCE": nonce}})
-			keyA := newServiceKey(t, "svc-a-1", jose.EdDSA)
+			keyA := harness.NewServiceKey(t, "svc-a-1", jose.EdDSA)
 			runChain(t, auth, chainSetup{name: "private key", authenticate: func(t testing.TB, f url.Values) url.Values {
-				return withAssertion(f, keyA.assertion(t, "svc-a", auth.URL+"/token", time.Minute))
-			}}, "--jwks", jwksFile(t, keyA))
+				return withAssertion(f, keyA.Assertion(t, "svc-a", auth.URL+"/token", time.Minute))
+			}}, "--jwks", harness.JWKSFile(t, keyA))
 		})
 	}
 	t.Run("workload identity", func(t *testing.T) {
@@ -161,9 +110,9 @@ func runChain(t *testing.T, auth *harness.Auth, a chainSetup, aKeys ...string) {
 	webSecret := auth.AddClient("web", "--grants", "password,refresh_token", "--scopes", "search", "--audience", "svc-a")
 	auth.AddClient("svc-a", append([]string{"--grants", "client_credentials,token_exchange", "--scopes", "search",
 		"--audience", "search-api", "--exchange-audiences", "svc-b"}, aKeys...)...)
-	keyB := newServiceKey(t, "svc-b-1", jose.ES256)
+	keyB := harness.NewServiceKey(t, "svc-b-1", jose.ES256)
 	auth.AddClient("svc-b", "--grants", "token_exchange", "--scopes", "search", "--audience", "svc-b",
-		"--exchange-audiences", "svc-c", "--jwks", jwksFile(t, keyB))
+		"--exchange-audiences", "svc-c", "--jwks", harness.JWKSFile(t, keyB))
 	rs := harness.StartResource(t, auth, harness.ResourceOptions{Env: map[string]string{"RS_AUDIENCE": "search-api"}})
 
 	// C answers with what it sees.
@@ -179,7 +128,7 @@ func runChain(t *testing.T, auth *harness.Auth, a chainSetup, aKeys ...string) {
 		t.Fatal(err)
 	}
 	exB := clientcred.NewExchanger(context.Background(), clientcred.Config{TokenURL: auth.URL + "/token", ClientID: "svc-b",
-		Assertion: clientcred.KeyAssertion{Key: keyB.key, KeyID: keyB.kid}, DPoP: dpopB})
+		Assertion: clientcred.KeyAssertion{Key: keyB.Key, KeyID: keyB.KID}, DPoP: dpopB})
 	b := startService(t, auth, "svc-b", func(w http.ResponseWriter, r *http.Request) {
 		_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		resp, err := exB.Client(tok, "svc-c").Get(c.URL + "/whoami")
@@ -192,7 +141,7 @@ func runChain(t *testing.T, auth *harness.Auth, a chainSetup, aKeys ...string) {
 		_, _ = io.Copy(w, resp.Body)
 	})
 
-	dA := newJoseDPoP(t)
+	dA := harness.NewDPoPKey(t)
 	// A's own token, by its assertion, DPoP-bound, at the real /search.
 	status, body := dpopToken(t, auth, dA, func() url.Values {
 		return a.authenticate(t, url.Values{"grant_type": {"client_credentials"}, "scope": {"search"}})
@@ -201,7 +150,7 @@ func runChain(t *testing.T, auth *harness.Auth, a chainSetup, aKeys ...string) {
 		t.Fatalf("A's client_credentials with %s: %d %v", a.name, status, body)
 	}
 	own := body["access_token"].(string)
-	if st, _, _ := call(t, "GET", rs.URL+"/search?query=apple", "DPoP "+own, dA.proof(t, "GET", rs.URL+"/search", own, "", time.Now())); st != 200 {
+	if st, _, _ := call(t, "GET", rs.URL+"/search?query=apple", "DPoP "+own, dA.Proof(t, "GET", rs.URL+"/search", own, "", time.Now())); st != 200 {
 		t.Fatalf("A's DPoP token at /search: %d", st)
 	}
 	if st, _, _ := call(t, "GET", rs.URL+"/search?query=apple", "Bearer "+own, ""); st != 401 {
@@ -226,7 +175,7 @@ func runChain(t *testing.T, auth *harness.Auth, a chainSetup, aKeys ...string) {
 	}
 	forB := body["access_token"].(string)
 
-	st, _, answer := call(t, "GET", b.URL+"/chain", "DPoP "+forB, dA.proof(t, "GET", b.URL+"/chain", forB, "", time.Now()))
+	st, _, answer := call(t, "GET", b.URL+"/chain", "DPoP "+forB, dA.Proof(t, "GET", b.URL+"/chain", forB, "", time.Now()))
 	var seen struct {
 		Sub      string
 		ClientID string `json:"client_id"`
@@ -243,11 +192,11 @@ func runChain(t *testing.T, auth *harness.Auth, a chainSetup, aKeys ...string) {
 	// Refusals along the chain.
 	for name, req := range map[string][2]string{
 		"bound token as Bearer":     {"Bearer " + forB, ""},
-		"proof of another key":      {"DPoP " + forB, newJoseDPoP(t).proof(t, "GET", b.URL+"/chain", forB, "", time.Now())},
-		"proof for another URL":     {"DPoP " + forB, dA.proof(t, "GET", b.URL+"/other", forB, "", time.Now())},
-		"proof for another method":  {"DPoP " + forB, dA.proof(t, "POST", b.URL+"/chain", forB, "", time.Now())},
-		"proof too old":             {"DPoP " + forB, dA.proof(t, "GET", b.URL+"/chain", forB, "", time.Now().Add(-10*time.Minute))},
-		"proof with a wrong ath":    {"DPoP " + forB, dA.proof(t, "GET", b.URL+"/chain", user, "", time.Now())},
+		"proof of another key":      {"DPoP " + forB, harness.NewDPoPKey(t).Proof(t, "GET", b.URL+"/chain", forB, "", time.Now())},
+		"proof for another URL":     {"DPoP " + forB, dA.Proof(t, "GET", b.URL+"/other", forB, "", time.Now())},
+		"proof for another method":  {"DPoP " + forB, dA.Proof(t, "POST", b.URL+"/chain", forB, "", time.Now())},
+		"proof too old":             {"DPoP " + forB, dA.Proof(t, "GET", b.URL+"/chain", forB, "", time.Now().Add(-10*time.Minute))},
+		"proof with a wrong ath":    {"DPoP " + forB, dA.Proof(t, "GET", b.URL+"/chain", user, "", time.Now())},
 		"user token, not for B":     {"Bearer " + user, ""},
 		"B's token without a proof": {"DPoP " + forB, ""},
 	} {
@@ -255,7 +204,7 @@ func runChain(t *testing.T, auth *harness.Auth, a chainSetup, aKeys ...string) {
 			t.Errorf("%s: %d %q", name, st, h.Values("WWW-Authenticate"))
 		}
 	}
-	replayed := dA.proof(t, "GET", b.URL+"/chain", forB, "", time.Now())
+	replayed := dA.Proof(t, "GET", b.URL+"/chain", forB, "", time.Now())
 	call(t, "GET", b.URL+"/chain", "DPoP "+forB, replayed)
 	if st, _, _ := call(t, "GET", b.URL+"/chain", "DPoP "+forB, replayed); st != 401 {
 		t.Errorf("replayed proof: %d", st)
