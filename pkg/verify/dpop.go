@@ -201,24 +201,17 @@ func (v *DPoPVerifier) Verify(ctx context.Context, proof string, req DPoPRequest
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDPoPProof, err)
 	}
-	typ, _, err := j.HeaderString("typ")
-	if err != nil || !strings.EqualFold(typ, DPoPProofType) {
+	h := &j.Header
+	if !strings.EqualFold(h.Typ, DPoPProofType) {
 		return nil, bad(`typ is not "dpop+jwt"`)
 	}
-	for _, h := range []string{"kid", "jku", "x5u", "x5c"} {
-		if _, ok := j.Header[h]; ok {
-			return nil, bad("the key must be in jwk alone")
-		}
+	if h.Kid != "" || h.Jku != nil || h.X5u != nil || h.X5c != nil {
+		return nil, bad("the key must be in jwk alone")
 	}
-	rawKey, ok := j.Header["jwk"].(map[string]any)
-	if !ok {
+	if len(h.JWK) == 0 || h.JWK[0] != '{' {
 		return nil, bad("no jwk")
 	}
-	keyJSON, err := json.Marshal(rawKey)
-	if err != nil {
-		return nil, bad("jwk")
-	}
-	jwk, err := jwks.ParsePublic(keyJSON)
+	jwk, err := jwks.ParsePublic(h.JWK)
 	if err != nil {
 		return nil, bad("jwk is not a public key")
 	}

@@ -44,11 +44,28 @@ func (r JWSRules) Check() error {
 	return nil
 }
 
+// JWSHeader is the JOSE header of a JWS, as ParseJWS decodes it: the
+// members a client assertion or a DPoP proof may carry, and those whose
+// mere presence refuses one.
+type JWSHeader struct {
+	Alg string `json:"alg"`
+	Typ string `json:"typ"`
+	Kid string `json:"kid"`
+	// JWK is the key a DPoP proof carries, undecoded.
+	JWK json.RawMessage `json:"jwk"`
+	// Key references a DPoP proof must not carry, undecoded.
+	Jku json.RawMessage `json:"jku"`
+	X5u json.RawMessage `json:"x5u"`
+	X5c json.RawMessage `json:"x5c"`
+	// Crit is refused by ParseJWS: no extension is understood.
+	Crit json.RawMessage `json:"crit"`
+}
+
 // JWS is a compact JWS taken apart by ParseJWS; its signature is not
 // checked until VerifySignature.
 type JWS struct {
 	// Header is the decoded JOSE header; Alg its "alg", on the allowlist.
-	Header map[string]any
+	Header JWSHeader
 	Alg    string
 	// Payload is the decoded payload: one JSON object, checked as the
 	// rules say.
@@ -78,18 +95,20 @@ func ParseJWS(token string, rules JWSRules) (*JWS, error) {
 	if err := checkMembers(rawHeader, rules.HeaderMembers, nil); err != nil {
 		return nil, err
 	}
-	var h map[string]any
-	if err := json.Unmarshal(rawHeader, &h); err != nil || h == nil {
-		return nil, fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
+	// The members are typed: a typ or kid that is not a string makes the
+	// header malformed.
+	var h JWSHeader
+	if err := json.Unmarshal(rawHeader, &h); err != nil {
+		return nil, fmt.Errorf("%w: header members of the wrong type", ErrMalformed)
 	}
-	alg, ok := h["alg"].(string)
-	if !ok {
+	alg := h.Alg
+	if alg == "" {
 		return nil, fmt.Errorf("%w: no alg", ErrAlgorithm)
 	}
 	if !slices.Contains(rules.Algorithms, alg) {
 		return nil, fmt.Errorf("%w: %q", ErrAlgorithm, shortName(alg))
 	}
-	if _, ok := h["crit"]; ok {
+	if h.Crit != nil {
 		return nil, ErrCritical
 	}
 	payload, err := b64.DecodeString(token[dot1+1 : dot2])
@@ -104,21 +123,6 @@ func ParseJWS(token string, rules JWSRules) (*JWS, error) {
 		return nil, fmt.Errorf("%w: signature is not base64url", ErrMalformed)
 	}
 	return &JWS{Header: h, Alg: alg, Payload: payload, signingInput: token[:dot2], signature: sig}, nil
-}
-
-// HeaderString returns the header member name if it is a string; ok is
-// false if it is absent, and an error matching ErrMalformed if it is
-// there but not a string.
-func (j *JWS) HeaderString(name string) (v string, ok bool, err error) {
-	raw, present := j.Header[name]
-	if !present {
-		return "", false, nil
-	}
-	s, isString := raw.(string)
-	if !isString {
-		return "", false, fmt.Errorf("%w: header %q is not a string", ErrMalformed, name)
-	}
-	return s, true, nil
 }
 
 // VerifySignature checks the signature with key, which must be of the

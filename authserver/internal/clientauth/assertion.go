@@ -78,14 +78,10 @@ func parseAssertion(token string) (*assertion, error) {
 	if err != nil {
 		return nil, malformed
 	}
-	typ, _, err := j.HeaderString("typ")
-	if err != nil || !assertionType(typ) {
+	if !assertionType(j.Header.Typ) || len(j.Header.Kid) > verify.MaxKeyIDLength {
 		return nil, malformed
 	}
-	kid, _, err := j.HeaderString("kid")
-	if err != nil || len(kid) > verify.MaxKeyIDLength {
-		return nil, malformed
-	}
+	kid := j.Header.Kid
 	var c struct {
 		Issuer   string           `json:"iss"`
 		Subject  string           `json:"sub"`
