@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -53,7 +54,7 @@ func keygen(prefix string) error {
 	if err := os.WriteFile(prefix+".key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		return err
 	}
-	k, err := jwks.FromPublicKey("bench-1", assertionAlg, pub)
+	k, err := jwks.FromPublicKey(keyID(prefix+".key"), assertionAlg, pub)
 	if err != nil {
 		return err
 	}
@@ -63,6 +64,10 @@ func keygen(prefix string) error {
 	}
 	return os.WriteFile(prefix+".jwks", b, 0o600)
 }
+
+// keyID is the kid of the key in file PREFIX.key: PREFIX's base name and
+// "-1".
+func keyID(file string) string { return filepath.Base(strings.TrimSuffix(file, ".key")) + "-1" }
 
 func readKey(path string) (ed25519.PrivateKey, error) {
 	b, err := os.ReadFile(path)
@@ -179,7 +184,7 @@ func (e *env) s2sRun(ctx context.Context, r *bench.RunResult) error {
 	if err != nil {
 		return err
 	}
-	ka := clientcred.KeyAssertion{Key: key, KeyID: "bench-1"}
+	ka := clientcred.KeyAssertion{Key: key, KeyID: keyID(e.o.pkjwtKey)}
 	assertions := &pool{values: make([]string, pooled)}
 	for i := range assertions.values {
 		if assertions.values[i], err = ka.Assertion(ctx, e.o.pkjwtClient, tokenURL); err != nil {
