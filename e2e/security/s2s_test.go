@@ -142,8 +142,9 @@ func (s *suite) clientAssertions(t *testing.T) {
 			wantError(t, x.token(t, h+"."+base64.RawURLEncoding.EncodeToString(c)+".", "", cc...), 401, "invalid_client")
 		}},
 		{"an assertion signed with HS256 and the client's public key is refused", "RFC 8725 §3.1", func(t *testing.T) {
-			pub := x.victim.Key.Public().(*ecdsa.PublicKey)
-			sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: pub.X.Bytes()}, nil)
+			pub, err := x.victim.Key.Public().(*ecdsa.PublicKey).Bytes()
+			must(t, err)
+			sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: pub}, nil)
 			must(t, err)
 			a, err := josejwt.Signed(sig).Claims(victim(josejwt.Claims{})).Serialize()
 			must(t, err)

@@ -74,6 +74,15 @@ func (k proofKey) proof(t testing.TB, method, url string, edit func(c jwt.MapCla
 	return s
 }
 
+// privateScalar is the JWK "d" of k.
+func privateScalar(t testing.TB, k *ecdsa.PrivateKey) string {
+	b, err := k.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 func ath(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
@@ -135,7 +144,7 @@ func TestDPoPVerify(t *testing.T) {
 		{"no jwk", es.proof(t, "GET", url, func(c jwt.MapClaims, h map[string]any) { withATH(c, nil); delete(h, "jwk") }), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
 		{"jwk with its private part", es.proof(t, "GET", url, func(c jwt.MapClaims, h map[string]any) {
 			withATH(c, nil)
-			h["jwk"] = map[string]any{"kty": "EC", "crv": "P-256", "x": es.jwk.X, "y": es.jwk.Y, "d": base64.RawURLEncoding.EncodeToString(es.signer.(*ecdsa.PrivateKey).D.Bytes())}
+			h["jwk"] = map[string]any{"kty": "EC", "crv": "P-256", "x": es.jwk.X, "y": es.jwk.Y, "d": privateScalar(t, es.signer.(*ecdsa.PrivateKey))}
 		}), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
 		{"kid beside jwk", es.proof(t, "GET", url, func(c jwt.MapClaims, h map[string]any) { withATH(c, nil); h["kid"] = "k" }), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},
 		{"jwk of another type than alg", ed.proof(t, "GET", url, func(c jwt.MapClaims, h map[string]any) { withATH(c, nil); h["jwk"] = es.jwk }), DPoPRequest{Method: "GET", URL: url, AccessToken: token}, ErrDPoPProof},

@@ -172,12 +172,12 @@ func (as *Assertions) check(ctx context.Context, c store.Client, a *assertion) e
 		if a.issuer != c.AssertionIssuer || a.subject != c.AssertionSubject {
 			return failed
 		}
-		ti, err := as.Store.GetTrustedIssuer(ctx, a.issuer)
+		ti, terr := as.Store.GetTrustedIssuer(ctx, a.issuer)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(terr, store.ErrNotFound):
 			return failed
-		case err != nil:
-			return oautherr.Unavailable(err)
+		case terr != nil:
+			return oautherr.Unavailable(terr)
 		}
 		want := []string{as.Issuer, as.TokenEndpoint}
 		if ti.Audience != "" {
