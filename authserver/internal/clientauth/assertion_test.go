@@ -148,6 +148,9 @@ func TestAssertions(t *testing.T) {
 		"checkout":  {ID: "checkout", AssertionIssuer: platform.URL, AssertionSubject: workloadSub},
 		"untrusted": {ID: "untrusted", AssertionIssuer: "https://not-trusted.example", AssertionSubject: workloadSub},
 		"secret":    {ID: "secret", SecretHash: []byte("0123456789abcdef0123456789abcdef")},
+		// A client whose keys are fetched from its jwks_uri (the
+		// platform's key set stands in for it).
+		"remote": {ID: "remote", JWKSURI: platform.URL + "/keys"},
 	}
 	st := &assertionStore{used: map[string]time.Time{}, issuers: map[string]store.TrustedIssuer{
 		platform.URL: {Issuer: platform.URL},
@@ -212,6 +215,9 @@ func TestAssertions(t *testing.T) {
 		{name: "assertion and Basic", form: form(replayed), header: basic("svc-a", "x"), wantCode: oautherr.CodeInvalidRequest},
 		{name: "assertion and secret", form: form(replayed, "client_secret", "x"), wantCode: oautherr.CodeInvalidRequest},
 
+		{name: "keys from the client's jwks_uri", form: form(workloadKey.sign(t, claimsFor("remote", "remote", testTokenURL, time.Minute), nil)), wantID: "remote"},
+		{name: "jwks_uri, an unknown kid", form: form(workloadKey.sign(t, claimsFor("remote", "remote", testTokenURL, time.Minute), func(h map[string]any) { h["kid"] = "nope" })), wantCode: oautherr.CodeInvalidClient},
+		{name: "jwks_uri, no kid", form: form(workloadKey.sign(t, claimsFor("remote", "remote", testTokenURL, time.Minute), func(h map[string]any) { delete(h, "kid") })), wantCode: oautherr.CodeInvalidClient},
 		{name: "workload token", form: form(workload, "client_id", "checkout"), wantID: "checkout"},
 		{name: "workload token again: reusable until it expires", form: form(workload, "client_id", "checkout"), wantID: "checkout"},
 		{name: "workload token without client_id", form: form(workload), wantCode: oautherr.CodeInvalidClient},
