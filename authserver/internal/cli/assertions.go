@@ -243,3 +243,50 @@ var issuersDeleteCommand = command{
 		}
 	},
 }
+
+var clientsRotateKeysCommand = command{
+	name:    "clients rotate-keys",
+	args:    []string{"ID"},
+	summary: "replace the public keys a client signs its assertions with",
+	details: `The client's registered key set (--jwks FILE) or key set URL (--jwks-uri URL)
+replaces the one it had, at once: assertions signed by a key no longer in
+it are refused. To rotate without a gap, register the old and the new key
+together, move the client to the new one, then register the new one alone.
+A client that fetches its keys from a URL rotates them there, without this
+command (the server fetches them again within five minutes).`,
+	db: dbExisting,
+	setup: func(fs *flag.FlagSet) action {
+		var k clientKeys
+		fs.StringVar(&k.jwksFile, "jwks", "", "`file` of the client's new public keys (a JSON Web Key Set)")
+		fs.StringVar(&k.jwksURI, "jwks-uri", "", "`URL` of the client's public keys from now on")
+		return func(ctx context.Context, a *app, args []string) error {
+			const cmd = "clients rotate-keys"
+			id := args[0]
+			if (k.jwksFile == "") == (k.jwksURI == "") {
+				return usagef(cmd, "give one of --jwks and --jwks-uri")
+			}
+			var next store.Client
+			if err := k.apply(&next, false, false); err != nil {
+				return &usageError{cmd: cmd, err: err}
+			}
+			err := a.db.UpdateClient(ctx, id, func(c store.Client) (store.Client, error) {
+				if c.JWKS == "" && c.JWKSURI == "" {
+					return c, errNoKeys
+				}
+				c.JWKS, c.JWKSURI, c.UpdatedAt = next.JWKS, next.JWKSURI, a.now()
+				return c, nil
+			})
+			switch {
+			case errors.Is(err, errNoKeys):
+				return fmt.Errorf("client %q does not authenticate with keys of its own", id)
+			case err != nil:
+				return clientError(id, "updating", err)
+			}
+			a.audit(ctx, "client keys replaced", "client_id", id, "jwks_uri", next.JWKSURI)
+			fmt.Fprintf(a.stdout, "keys of client %q replaced\n", id)
+			return nil
+		}
+	},
+}
+
+var errNoKeys = errors.New("client without keys")

@@ -49,6 +49,19 @@ func TestClientsWithAssertions(t *testing.T) {
 	}
 	h.fails(ExitFailure, "no secret to rotate", "", "clients", "rotate-secret", "svc-a")
 
+	// Its keys are replaced, not added to.
+	pub2, _, _ := ed25519.GenerateKey(rand.Reader)
+	k2, _ := jwks.FromPublicKey("k2", "EdDSA", pub2)
+	h.ok("", "clients", "rotate-keys", "svc-a", "--jwks", write("keys2.json", jwks.Set{Keys: []jwks.Key{k2}}))
+	c, _ = st.GetClient(ctx, "svc-a")
+	if keys, err := jwks.ParseSet([]byte(c.JWKS)); err != nil || len(keys) != 1 || keys[0].ID != "k2" {
+		t.Fatalf("rotated key set %q: %v", c.JWKS, err)
+	}
+	h.fails(ExitUsage, "give one of", "", "clients", "rotate-keys", "svc-a")
+	h.fails(ExitFailure, "does not exist", "", "clients", "rotate-keys", "nobody", "--jwks-uri", "https://keys.example/jwks")
+	h.ok("", "clients", "add", "with-secret", "--grants", "client_credentials", "--audience", "x")
+	h.fails(ExitFailure, "does not authenticate with keys", "", "clients", "rotate-keys", "with-secret", "--jwks-uri", "https://keys.example/jwks")
+
 	withPrivate := write("private.json", map[string]any{"keys": []any{map[string]any{"kty": "OKP", "crv": "Ed25519", "x": k.X,
 		"d": jwksPrivate(priv)}}})
 	r = h.fails(ExitUsage, "private key material", "", "clients", "add", "bad", "--grants", "client_credentials", "--audience", "x", "--jwks", withPrivate)

@@ -76,6 +76,7 @@ var commands = []command{
 	clientsListCommand,
 	clientsDeleteCommand,
 	clientsRotateSecretCommand,
+	clientsRotateKeysCommand,
 	issuersAddCommand,
 	issuersListCommand,
 	issuersDeleteCommand,
