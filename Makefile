@@ -64,7 +64,9 @@ FUZZTIME ?= 15s
 FUZZ_TARGETS := \
 	./authserver/internal/form:FuzzParseBody \
 	./authserver/internal/clientauth:FuzzExtract \
-	./pkg/verify:FuzzVerify
+	./authserver/internal/clientauth:FuzzParseAssertion \
+	./pkg/verify:FuzzVerify \
+	./pkg/verify:FuzzDPoP
 .PHONY: fuzz
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -8,6 +8,7 @@ require (
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/fastsafe/fastsafe/internal v0.0.0
 	github.com/fastsafe/fastsafe/pkg v0.0.0
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	golang.org/x/crypto v0.59.0
 	golang.org/x/oauth2 v0.38.0

@@ -55,6 +55,12 @@ password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
 "$bin/authserver" migrate >/dev/null 2>&1
 printf '%s\n' "$password" | "$bin/authserver" users add bencher --scopes search >/dev/null
 secret=$("$bin/authserver" clients add bench --grants password,client_credentials,refresh_token --scopes search --audience search-api | tail -n 1)
+# Service to service: a client with no secret, its Ed25519 key made by the
+# load generator (private_key_jwt), and a client that exchanges the
+# benchmark user's tokens.
+"$bin/loadtest" -keygen "$tmp/bench-pkjwt"
+"$bin/authserver" clients add bench-pkjwt --grants client_credentials --scopes search --audience search-api --jwks "$tmp/bench-pkjwt.jwks" >/dev/null
+exchange_secret=$("$bin/authserver" clients add bench-exchange --grants password,token_exchange --scopes search --audience search-api --exchange-audiences search-api | tail -n 1)
 "$bin/authserver" serve >"$tmp/auth.log" 2>&1 &
 auth_pid=$!
 pids+=("$auth_pid")
@@ -71,9 +77,10 @@ rs2_pid=$!
 
 mkdir -p "$(dirname "$out")"
 setup="- Servers: \`bin/authserver\` (SQLite in a temporary directory, $alg keys, bcrypt cost $cost, \`--bcrypt-concurrency ${AUTH_BCRYPT_CONCURRENCY:-0}\` (0: one per core), logs at info level to a file, per-address and per-client lockouts off because all the load comes from one address and one client) and two \`bin/resourceserver\` trusting it, \`--token-cache-size $cache_size\` and \`--token-cache-size 0\`, logs at info level to files; every process with the default GOMAXPROCS."
-LOADTEST_CLIENT_SECRET=$secret LOADTEST_PASSWORD=$password "$bin/loadtest" \
+LOADTEST_CLIENT_SECRET=$secret LOADTEST_PASSWORD=$password LOADTEST_EXCHANGE_SECRET=$exchange_secret "$bin/loadtest" \
 	-auth "$auth_url" -rs "http://127.0.0.1:$rs_port" -rs-nocache "http://127.0.0.1:$rs2_port" \
 	-client-id bench -username bencher -signing-alg "$alg" -bcrypt-cost "$cost" \
+	-pkjwt-client bench-pkjwt -pkjwt-key "$tmp/bench-pkjwt.key" -exchange-client bench-exchange \
 	-runs "$runs" -phase "$phase" -sustain "$sustain" \
 	-auth-pid "$auth_pid" -rs-pid "$rs_pid" -rs-nocache-pid "$rs2_pid" \
 	-setup "$setup" -notes "$root/e2e/bench/profile.md" -out "$out"

@@ -18,7 +18,7 @@ type Setting[C any] struct {
 	// value, as in package flag.
 	Usage string
 	// Field returns the field of c the flag is bound to: a *string, a
-	// *time.Duration, an *int or a *List.
+	// *time.Duration, an *int, a *bool or a *List.
 	Field func(c *C) any
 	// Shown, when not empty, is the default as help shows it, in place of
 	// the field's value.
@@ -65,6 +65,8 @@ func (t Table[C]) Register(fs *flag.FlagSet, c *C) {
 			fs.DurationVar(p, s.Name, *p, t.usage(s, FormatDuration(*p)))
 		case *int:
 			fs.IntVar(p, s.Name, *p, t.usage(s, strconv.Itoa(*p)))
+		case *bool:
+			fs.BoolVar(p, s.Name, *p, t.usage(s, strconv.FormatBool(*p)))
 		case *List:
 			def := p.String()
 			if def == "" {
@@ -125,6 +127,8 @@ func want(v flag.Value) string {
 		return "a duration such as 90s, 30m or 1h30m"
 	case int:
 		return "a whole number"
+	case bool:
+		return "true or false"
 	default:
 		return "valid"
 	}

@@ -38,6 +38,19 @@ type Options struct {
 	// routes that must not rely on an earlier verification, such as those
 	// that go on to check revocation live.
 	NoCache bool
+	// DPoP, if not nil, accepts DPoP-bound tokens (RFC 9449) with the
+	// DPoP scheme and a proof of their key, checked by it; the challenges
+	// then offer DPoP too. Tokens bound to a key are never accepted as
+	// bearer tokens, with or without it.
+	DPoP ProofVerifier
+	// RequireDPoP refuses bearer tokens: every request needs a DPoP-bound
+	// token and its proof. It needs DPoP.
+	RequireDPoP bool
+	// PublicURL is where clients reach this server (scheme://host[:port],
+	// and a path prefix if a proxy adds one): with a request's path, the
+	// URL a DPoP proof's htu must name. Empty: the request's own scheme
+	// and Host.
+	PublicURL string
 }
 
 func (o Options) logger() *slog.Logger {
@@ -66,33 +79,45 @@ var (
 // and hold exactly one token. The token is never read from the query string
 // or the body.
 func Extract(r *http.Request) (string, error) {
+	dpop, token, err := extract(r, false)
+	if dpop {
+		return "", ErrNoToken
+	}
+	return token, err
+}
+
+// extract returns the token of r's Authorization header, with the Bearer
+// scheme or, if allowDPoP, the DPoP scheme (RFC 9449 §7.1, the same
+// syntax), and whether it was DPoP.
+func extract(r *http.Request, allowDPoP bool) (dpop bool, token string, err error) {
 	values := r.Header.Values("Authorization")
 	switch len(values) {
 	case 0:
-		return "", ErrNoToken
+		return false, "", ErrNoToken
 	case 1:
 	default:
-		return "", fmt.Errorf("%w: %d Authorization headers", ErrMalformedHeader, len(values))
+		return false, "", fmt.Errorf("%w: %d Authorization headers", ErrMalformedHeader, len(values))
 	}
 	v := strings.Trim(values[0], " \t")
 	if v == "" {
-		return "", fmt.Errorf("%w: empty", ErrMalformedHeader)
+		return false, "", fmt.Errorf("%w: empty", ErrMalformedHeader)
 	}
 	scheme, rest := v, ""
 	if i := strings.IndexAny(v, " \t"); i >= 0 {
 		scheme, rest = v[:i], v[i+1:]
 	}
-	if !strings.EqualFold(scheme, "Bearer") {
-		return "", ErrNoToken
+	dpop = strings.EqualFold(scheme, "DPoP")
+	if !strings.EqualFold(scheme, "Bearer") && !(dpop && allowDPoP) {
+		return false, "", ErrNoToken
 	}
-	token := strings.TrimLeft(rest, " \t")
+	token = strings.TrimLeft(rest, " \t")
 	if token == "" {
-		return "", fmt.Errorf("%w: no token after the scheme", ErrMalformedHeader)
+		return dpop, "", fmt.Errorf("%w: no token after the scheme", ErrMalformedHeader)
 	}
 	if !isB64Token(token) {
-		return "", fmt.Errorf("%w: not a single b64token", ErrMalformedHeader)
+		return dpop, "", fmt.Errorf("%w: not a single b64token", ErrMalformedHeader)
 	}
-	return token, nil
+	return dpop, token, nil
 }
 
 // isB64Token reports whether s matches RFC 6750's
@@ -186,29 +211,58 @@ func Authenticate(v TokenVerifier, opts Options) func(http.Handler) http.Handler
 	log := opts.logger()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c, err := Check(r, v)
+			c, err := opts.Check(r, v)
 			if err != nil {
 				LogRefusal(r.Context(), log, err)
 				WriteError(w, opts, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(WithClaims(r.Context(), c)))
+			next.ServeHTTP(w, r.WithContext(opts.WithRequestClaims(r, c)))
 		})
 	}
 }
 
 // Check extracts r's bearer token and verifies it: the whole of
-// Authenticate but the answer, for other routers' middleware.
+// Authenticate but the answer, for other routers' middleware. A token
+// bound to a key is refused (ErrBoundToken). Options.Check accepts DPoP
+// too.
 func Check(r *http.Request, v TokenVerifier) (*claims.AccessToken, error) {
-	token, err := Extract(r)
-	if err != nil {
+	return Options{}.Check(r, v)
+}
+
+// Check extracts r's token and verifies it as Authenticate configured
+// with o does: a bearer token, or, with o.DPoP, a DPoP-bound token and
+// its proof; never a token bound to a key without its proof.
+func (o Options) Check(r *http.Request, v TokenVerifier) (*claims.AccessToken, error) {
+	dpop, token, err := extract(r, o.DPoP != nil)
+	switch {
+	case err != nil && o.RequireDPoP:
+		return nil, asDPoP(err)
+	case err != nil:
 		return nil, err
+	case dpop:
+		return o.checkDPoP(r, v, token)
+	case o.RequireDPoP:
+		return nil, asDPoP(ErrDPoPRequired)
 	}
 	c, err := v.Verify(r.Context(), token)
 	if err != nil {
 		return nil, redact(err, token)
 	}
+	if c.Confirmation != nil {
+		return nil, ErrBoundToken
+	}
 	return c, nil
+}
+
+// WithRequestClaims returns r's context carrying c, and, when r was a
+// DPoP request that Check admitted, that it was (DPoPProven).
+func (o Options) WithRequestClaims(r *http.Request, c *claims.AccessToken) context.Context {
+	ctx := WithClaims(r.Context(), c)
+	if o.DPoP != nil && c.BoundKey() != "" {
+		ctx = context.WithValue(ctx, dpopCtxKey{}, true)
+	}
+	return ctx
 }
 
 // redact keeps a verifier's error message from carrying the token into
@@ -254,7 +308,7 @@ func RequireScopes(opts Options, scopes ...string) func(http.Handler) http.Handl
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := CheckScopes(r.Context(), scopes); err != nil {
 				LogRefusal(r.Context(), log, err)
-				WriteError(w, opts, err, scopes...)
+				WriteError(w, opts, MarkScheme(r, err), scopes...)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -317,6 +371,9 @@ type answer struct {
 const NoTokenError = "unauthorized"
 
 func classify(err error) answer {
+	if a, ok := dpopAnswer(err); ok {
+		return a
+	}
 	invalid := func(d string) answer { return answer{http.StatusUnauthorized, "invalid_token", d} }
 	switch {
 	case errors.Is(err, ErrNoToken):
@@ -376,7 +433,13 @@ func WriteError(w http.ResponseWriter, opts Options, err error, requiredScopes .
 		scope = scopeList(requiredScopes)
 	}
 	h := w.Header()
-	h.Set("WWW-Authenticate", challenge(opts, a, scope))
+	h.Del("WWW-Authenticate")
+	for _, c := range challenges(opts, a, scope, isDPoP(err)) {
+		h.Add("WWW-Authenticate", c)
+	}
+	if a.code == "use_dpop_nonce" && opts.DPoP != nil {
+		h.Set("DPoP-Nonce", opts.DPoP.Nonce())
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Del("Content-Length")
@@ -392,24 +455,43 @@ func WriteError(w http.ResponseWriter, opts Options, err error, requiredScopes .
 	_, _ = w.Write(append(b, '\n'))
 }
 
-func challenge(opts Options, a answer, scope string) string {
+// challenges are the WWW-Authenticate challenges of an answer: Bearer,
+// unless DPoP is required, and DPoP with its "algs" when DPoP is accepted
+// (RFC 9449 §7.1). The error goes in the challenge of the scheme the
+// request used (or, when DPoP is required, DPoP's).
+func challenges(opts Options, a answer, scope string, dpop bool) []string {
+	var out []string
+	if !opts.RequireDPoP {
+		out = append(out, challenge("Bearer", opts, a, scope, !dpop, ""))
+	}
+	if opts.DPoP != nil {
+		out = append(out, challenge("DPoP", opts, a, scope, dpop || opts.RequireDPoP,
+			claims.FormatScope(opts.DPoP.Algorithms())))
+	}
+	return out
+}
+
+func challenge(scheme string, opts Options, a answer, scope string, withError bool, algs string) string {
 	var params []string
 	if opts.Realm != "" {
 		params = append(params, "realm="+quote(opts.Realm))
 	}
-	if a.code != "" {
+	if a.code != "" && withError {
 		params = append(params, "error="+quote(a.code), "error_description="+quote(a.description))
 	}
-	if scope != "" {
+	if scope != "" && withError {
 		params = append(params, "scope="+quote(scope))
+	}
+	if algs != "" {
+		params = append(params, "algs="+quote(algs))
 	}
 	if opts.ResourceMetadata != "" {
 		params = append(params, "resource_metadata="+quote(opts.ResourceMetadata))
 	}
 	if len(params) == 0 {
-		return "Bearer"
+		return scheme
 	}
-	return "Bearer " + strings.Join(params, ", ")
+	return scheme + " " + strings.Join(params, ", ")
 }
 
 // quote makes s an RFC 9110 quoted-string: backslash-escapes '"' and '\',

@@ -29,6 +29,48 @@ type AccessToken struct {
 	// issued under, so that revoking the grant can also deactivate its
 	// access tokens at introspection. Empty for client_credentials tokens.
 	SessionID string `json:"sid,omitempty"`
+	// Confirmation binds the token to a key (RFC 7800): for a DPoP-bound
+	// token, the thumbprint of the client's DPoP key (RFC 9449 §6.1).
+	Confirmation *Confirmation `json:"cnf,omitempty"`
+	// Actor is the party acting on behalf of Subject, for a token made by
+	// token exchange (RFC 8693 §4.1): the client that exchanged it, and,
+	// nested in it, the actors before it.
+	Actor *Actor `json:"act,omitempty"`
+}
+
+// Confirmation is the "cnf" claim of a sender-constrained token.
+type Confirmation struct {
+	// JKT is the RFC 7638 SHA-256 thumbprint of the DPoP public key.
+	JKT string `json:"jkt,omitempty"`
+}
+
+// Actor is an "act" claim (RFC 8693 §4.1): who acts, and, in Actor, who
+// acted before it, outermost the current one.
+type Actor struct {
+	Subject string `json:"sub"`
+	Actor   *Actor `json:"act,omitempty"`
+}
+
+// Chain lists the actors from the current one to the first: for a token
+// that service A exchanged for B and B for C, [B, A].
+func (a *Actor) Chain() []string {
+	var out []string
+	for ; a != nil; a = a.Actor {
+		out = append(out, a.Subject)
+	}
+	return out
+}
+
+// Depth is how many actors are nested, 0 for none.
+func (a *Actor) Depth() int { return len(a.Chain()) }
+
+// BoundKey returns the thumbprint of the DPoP key the token is bound to,
+// "" for a bearer token.
+func (c *AccessToken) BoundKey() string {
+	if c.Confirmation == nil {
+		return ""
+	}
+	return c.Confirmation.JKT
 }
 
 var _ jwt.Claims = (*AccessToken)(nil)

@@ -42,6 +42,16 @@ type Config struct {
 	// of Client. Default: a client with a DefaultTimeout timeout on
 	// http.DefaultTransport, unless ctx carries one under oauth2.HTTPClient.
 	HTTPClient *http.Client
+	// Assertion, if set, authenticates the client instead of
+	// ClientSecret, with no secret anywhere: KeyAssertion signs one with
+	// the client's private key (private_key_jwt), WorkloadToken presents
+	// the platform's token for the workload.
+	Assertion Assertion
+	// DPoP, if set, binds the tokens to this key (RFC 9449): the token
+	// requests carry proofs of it, and Client sends every request with
+	// "Authorization: DPoP" and a proof, retrying once with the server's
+	// nonce when it asks for one.
+	DPoP *DPoPKey
 }
 
 // TokenSource returns a source of access tokens for cfg. Tokens are cached
@@ -50,6 +60,9 @@ type Config struct {
 // lives as long as the source, not a request's.
 func TokenSource(ctx context.Context, cfg Config) oauth2.TokenSource {
 	ctx = withHTTPClient(ctx, cfg)
+	if cfg.Assertion != nil || cfg.DPoP != nil {
+		return oauth2.ReuseTokenSourceWithExpiry(nil, credentialsSource{ctx, cfg}, cfg.earlyExpiry())
+	}
 	cc := &clientcredentials.Config{
 		ClientID:       cfg.ClientID,
 		ClientSecret:   cfg.ClientSecret,
@@ -58,13 +71,16 @@ func TokenSource(ctx context.Context, cfg Config) oauth2.TokenSource {
 		EndpointParams: cloneValues(cfg.EndpointParams),
 		AuthStyle:      cfg.AuthStyle,
 	}
-	early := cfg.EarlyExpiry
-	if early <= 0 {
-		early = DefaultEarlyExpiry
-	}
 	// cc.TokenSource caches; wrapping it sets the renewal margin of that
 	// same cache rather than stacking a second one.
-	return oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), early)
+	return oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), cfg.earlyExpiry())
+}
+
+func (cfg Config) earlyExpiry() time.Duration {
+	if cfg.EarlyExpiry <= 0 {
+		return DefaultEarlyExpiry
+	}
+	return cfg.EarlyExpiry
 }
 
 // Client returns an *http.Client that sends requests with a token from
@@ -79,7 +95,29 @@ func TokenSource(ctx context.Context, cfg Config) oauth2.TokenSource {
 // token, so it carries an id only if this context does.
 func Client(ctx context.Context, cfg Config) *http.Client {
 	ctx = withHTTPClient(ctx, cfg)
-	return oauth2.NewClient(ctx, TokenSource(ctx, cfg))
+	return cfg.client(ctx, TokenSource(ctx, cfg))
+}
+
+// client returns an *http.Client sending tokens of ts: DPoP-bound with
+// cfg.DPoP, bearer otherwise.
+func (cfg Config) client(ctx context.Context, ts oauth2.TokenSource) *http.Client {
+	if cfg.DPoP == nil {
+		return oauth2.NewClient(ctx, ts)
+	}
+	base := httpClient(ctx)
+	c := *base
+	rt := base.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	c.Transport = &dpopTransport{base: rt, key: cfg.DPoP, tokens: func() (string, error) {
+		t, err := ts.Token()
+		if err != nil {
+			return "", err
+		}
+		return t.AccessToken, nil
+	}}
+	return &c
 }
 
 // withHTTPClient puts the client for token requests in ctx, where the

@@ -13,7 +13,9 @@ import (
 // Authenticate returns Gin middleware that verifies the request's bearer
 // token with v and puts its claims in the request context (read them with
 // Claims), or aborts with the RFC 6750 answer of bearer.WriteError. With
-// opts.NoCache, every token is verified afresh (see bearer.Live).
+// opts.NoCache, every token is verified afresh (see bearer.Live); with
+// opts.DPoP, DPoP-bound tokens and their proofs are accepted too (RFC
+// 9449), and opts.RequireDPoP accepts nothing else.
 func Authenticate(v bearer.TokenVerifier, opts bearer.Options) gin.HandlerFunc {
 	if v == nil {
 		panic("ginbearer: Authenticate with a nil TokenVerifier")
@@ -21,14 +23,14 @@ func Authenticate(v bearer.TokenVerifier, opts bearer.Options) gin.HandlerFunc {
 	v = opts.Verifier(v)
 	log := logger(opts)
 	return func(c *gin.Context) {
-		at, err := bearer.Check(c.Request, v)
+		at, err := opts.Check(c.Request, v)
 		if err != nil {
 			bearer.LogRefusal(c.Request.Context(), log, err)
 			bearer.WriteError(c.Writer, opts, err)
 			c.Abort()
 			return
 		}
-		c.Request = c.Request.WithContext(bearer.WithClaims(c.Request.Context(), at))
+		c.Request = c.Request.WithContext(opts.WithRequestClaims(c.Request, at))
 		c.Next()
 	}
 }
@@ -44,7 +46,24 @@ func RequireScopes(opts bearer.Options, scopes ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := bearer.CheckScopes(c.Request.Context(), scopes); err != nil {
 			bearer.LogRefusal(c.Request.Context(), log, err)
-			bearer.WriteError(c.Writer, opts, err, scopes...)
+			bearer.WriteError(c.Writer, opts, bearer.MarkScheme(c.Request, err), scopes...)
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+// RequireDPoP returns Gin middleware that admits only requests
+// Authenticate admitted with a DPoP-bound token and its proof, and aborts
+// the others with 401 and a DPoP challenge: one route can require DPoP
+// where others accept bearer tokens (see bearer.RequireDPoP).
+func RequireDPoP(opts bearer.Options) gin.HandlerFunc {
+	log := logger(opts)
+	return func(c *gin.Context) {
+		if err := bearer.CheckDPoPProven(c.Request.Context()); err != nil {
+			bearer.LogRefusal(c.Request.Context(), log, err)
+			bearer.WriteError(c.Writer, opts, err)
 			c.Abort()
 			return
 		}

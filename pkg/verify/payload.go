@@ -28,6 +28,10 @@ type payload struct {
 	ClientID  string           `json:"client_id"`
 	Scope     string           `json:"scope"`
 	SessionID string           `json:"sid"`
+	// Confirmation and Actor are pointers: absent in most tokens, they
+	// cost nothing to decode then.
+	Confirmation *claims.Confirmation `json:"cnf"`
+	Actor        *claims.Actor        `json:"act"`
 }
 
 // decodeClaims decodes the JSON claims of a token.
@@ -44,6 +48,9 @@ func decodeClaims(b []byte) (*claims.AccessToken, error) {
 		ClientID:  p.ClientID,
 		Scope:     p.Scope,
 		SessionID: p.SessionID,
+
+		Confirmation: p.Confirmation,
+		Actor:        p.Actor,
 	}
 	var err error
 	if c.ExpiresAt, err = numericDate(p.ExpiresAt); err != nil {

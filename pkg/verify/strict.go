@@ -30,7 +30,7 @@ var ErrLifetime = errors.New("verify: token lifetime too long")
 // same claims (RFC 7519 §4, RFC 8725 §3.7).
 var (
 	headerNames = []string{"alg", "typ", "kid", "crit", "cty", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "b64", "zip", "enc"}
-	claimNames  = []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "sid"}
+	claimNames  = []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "sid", "cnf", "act"}
 	// dateNames must be JSON numbers (RFC 7519 §2, NumericDate), not
 	// strings holding one.
 	dateNames = []string{"exp", "iat", "nbf"}

@@ -79,6 +79,10 @@ var commands = []command{
 	registrationTokensAddCommand,
 	registrationTokensListCommand,
 	registrationTokensDeleteCommand,
+	clientsRotateKeysCommand,
+	issuersAddCommand,
+	issuersListCommand,
+	issuersDeleteCommand,
 	keysListCommand,
 	keysRotateCommand,
 	backupCommand,
@@ -86,7 +90,7 @@ var commands = []command{
 }
 
 // groups are the commands that take a subcommand.
-var groups = []string{"users", "clients", "registration-tokens", "keys"}
+var groups = []string{"users", "clients", "registration-tokens", "issuers", "keys"}
 
 func findCommand(name string) (command, bool) {
 	for _, c := range commands {

@@ -40,6 +40,14 @@ app. Its --name is shown on the sign-in and consent pages;
 consent; --post-logout-redirect-uris are where it may send people after
 they sign out.
 
+A service that should hold no secret registers its public keys instead
+(--jwks FILE, or --jwks-uri URL for keys it rotates itself) and
+authenticates with assertions it signs (private_key_jwt, RFC 7523); or it
+presents the workload token its platform gives it, from an issuer trusted
+with 'authserver issuers add' (--assertion-issuer and
+--assertion-subject). A client with --grants token_exchange may exchange
+the tokens it receives for the --exchange-audiences it names (RFC 8693).
+
 ` + secretOutput,
 	db: dbExisting,
 	setup: func(fs *flag.FlagSet) action {
@@ -53,18 +61,30 @@ they sign out.
 		fs.StringVar(&si.postLogout, "post-logout-redirect-uris", "", "comma-separated `list` of the URIs people may be sent to after signing out")
 		fs.StringVar(&si.name, "name", "", "the `name` shown on the sign-in and consent pages (default: the ID)")
 		fs.BoolVar(&si.skipConsent, "skip-consent", false, "a first-party client: people are not asked to consent to its requests")
+		var keys clientKeys
+		keys.register(fs)
 		return func(ctx context.Context, a *app, args []string) error {
 			const cmd = "clients add"
 			c, err := newClient(args[0], *grants, *scopes, *audience, *public, *secretStdin, si)
+			if err == nil {
+				err = keys.apply(&c, *public, *secretStdin)
+			}
 			if err != nil {
 				return &usageError{cmd: cmd, err: err}
+			}
+			if c.AssertionIssuer != "" {
+				if _, err := a.db.GetTrustedIssuer(ctx, c.AssertionIssuer); errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("issuer %q is not trusted; add it first with 'authserver issuers add %s'", c.AssertionIssuer, c.AssertionIssuer)
+				} else if err != nil {
+					return fmt.Errorf("looking up issuer %q: %w", c.AssertionIssuer, err)
+				}
 			}
 			// Refuse a taken ID before asking for a secret.
 			if err := a.nameFree(ctx, c.ID, "client"); err != nil {
 				return err
 			}
 			var sec string
-			if !*public {
+			if !*public && !c.UsesAssertion() {
 				if sec, err = a.newSecret(ctx, *secretStdin); err != nil {
 					return err
 				}
@@ -81,8 +101,12 @@ they sign out.
 			}
 			a.audit(ctx, "client added", "client_id", c.ID, "public", *public,
 				"grants", c.Grants, "scopes", c.Scopes, "audience", c.Audience,
-				"redirect_uris", c.RedirectURIs, "skip_consent", c.SkipConsent)
+				"redirect_uris", c.RedirectURIs, "skip_consent", c.SkipConsent,
+				"jwks_uri", c.JWKSURI, "assertion_issuer", c.AssertionIssuer, "assertion_subject", c.AssertionSubject,
+				"exchange_audiences", c.ExchangeAudiences)
 			switch {
+			case c.UsesAssertion():
+				fmt.Fprintf(a.stdout, "client %q added; it authenticates with signed assertions, and has no secret\n", c.ID)
 			case *public:
 				fmt.Fprintf(a.stdout, "public client %q added\n", c.ID)
 			case *secretStdin:
@@ -114,8 +138,14 @@ func newClient(id, grants, scopes, audience string, public, secretStdin bool, si
 		return store.Client{}, err
 	}
 	if len(g) == 0 {
-		return store.Client{}, fmt.Errorf("--grants is required; want one or more of password, client_credentials, refresh_token")
+		return store.Client{}, fmt.Errorf("--grants is required; want one or more of %s", strings.Join(grantTypes, ", "))
 	}
+	for i, v := range g {
+		if v == grantTokenExchangeAlias {
+			g[i] = grantTokenExchange
+		}
+	}
+	g = slices.Compact(g)
 	if slices.Contains(g, grantRefreshToken) && !slices.Contains(g, grantPassword) && !slices.Contains(g, grantAuthorizationCode) {
 		return store.Client{}, errors.New("--grants refresh_token needs authorization_code or password too: refresh tokens are only issued with them")
 	}
@@ -180,10 +210,15 @@ var clientsListCommand = command{
 			if err != nil {
 				return fmt.Errorf("listing clients: %w", err)
 			}
-			t := newTable(a.stdout, "ID", "TYPE", "GRANTS", "SCOPES", "AUDIENCE", "NAME", "CONSENT", "REDIRECT URIS", "POST-LOGOUT URIS")
+			t := newTable(a.stdout, "ID", "TYPE", "GRANTS", "SCOPES", "AUDIENCE", "NAME", "CONSENT", "REDIRECT URIS", "POST-LOGOUT URIS", "EXCHANGE AUDIENCES")
 			for _, c := range clients {
 				kind := "confidential"
-				if c.Public() {
+				switch {
+				case c.JWKS != "" || c.JWKSURI != "":
+					kind = "private_key_jwt"
+				case c.AssertionIssuer != "":
+					kind = "workload " + c.AssertionIssuer + " " + c.AssertionSubject
+				case c.Public():
 					kind = "public"
 				}
 				if c.Registered() {
@@ -197,7 +232,7 @@ var clientsListCommand = command{
 					consent = "skipped"
 				}
 				t.row(c.ID, kind, list(c.Grants), list(c.Scopes), list(c.Audience), c.Name, consent,
-					list(c.RedirectURIs), list(c.PostLogoutRedirectURIs))
+					list(c.RedirectURIs), list(c.PostLogoutRedirectURIs), list(c.ExchangeAudiences))
 			}
 			return t.flush()
 		}
@@ -238,6 +273,9 @@ var clientsRotateSecretCommand = command{
 			if c.Public() {
 				return clientError(id, "", errPublicClient)
 			}
+			if c.UsesAssertion() {
+				return clientError(id, "", errAssertionClient)
+			}
 			sec, err := a.newSecret(ctx, *secretStdin)
 			if err != nil {
 				return err
@@ -246,6 +284,9 @@ var clientsRotateSecretCommand = command{
 			err = a.db.UpdateClient(ctx, id, func(c store.Client) (store.Client, error) {
 				if c.Public() {
 					return c, errPublicClient
+				}
+				if c.UsesAssertion() {
+					return c, errAssertionClient
 				}
 				c.SecretHash = secret.Hash(sec)
 				c.UpdatedAt = now
@@ -266,7 +307,10 @@ var clientsRotateSecretCommand = command{
 	},
 }
 
-var errPublicClient = errors.New("public client")
+var (
+	errPublicClient    = errors.New("public client")
+	errAssertionClient = errors.New("client authenticating with assertions")
+)
 
 // clientError words a store error about the client ID; nil stays nil.
 func clientError(id, doing string, err error) error {
@@ -277,6 +321,8 @@ func clientError(id, doing string, err error) error {
 		return fmt.Errorf("client %q does not exist", id)
 	case errors.Is(err, errPublicClient):
 		return fmt.Errorf("client %q is public: it has no secret to rotate", id)
+	case errors.Is(err, errAssertionClient):
+		return fmt.Errorf("client %q authenticates with signed assertions: it has no secret to rotate", id)
 	}
 	return fmt.Errorf("%s client %q: %w", doing, id, err)
 }

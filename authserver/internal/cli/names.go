@@ -91,10 +91,10 @@ const (
 	grantRefreshToken      = "refresh_token"
 )
 
-var grantTypes = []string{grantAuthorizationCode, grantPassword, grantClientCredentials, grantRefreshToken}
+var grantTypes = []string{grantAuthorizationCode, grantPassword, grantClientCredentials, grantRefreshToken, grantTokenExchangeAlias}
 
 func checkGrant(g string) error {
-	if !slices.Contains(grantTypes, g) {
+	if !slices.Contains(grantTypes, g) && g != grantTokenExchange {
 		return fmt.Errorf("grant type %q is not one of %s", g, strings.Join(grantTypes, ", "))
 	}
 	return nil

@@ -18,6 +18,9 @@ const (
 	MethodBasic = "client_secret_basic"
 	MethodPost  = "client_secret_post"
 	MethodNone  = "none"
+	// MethodPrivateKeyJWT: a JWT client assertion (RFC 7523 §2.2), signed
+	// with the client's own key or a workload token of a trusted issuer.
+	MethodPrivateKeyJWT = "private_key_jwt"
 )
 
 // maxIDLen bounds a client ID; longer ones cannot exist and are refused
@@ -29,6 +32,8 @@ type Credentials struct {
 	ID     string
 	Secret string
 	Method string
+	// assertion is the client assertion of MethodPrivateKeyJWT.
+	assertion *assertion
 }
 
 // Extract reads the client's credentials from the Authorization header and
@@ -37,6 +42,12 @@ type Credentials struct {
 // same client.
 func Extract(r *http.Request, form url.Values) (Credentials, error) {
 	auths := r.Header.Values("Authorization")
+	if form.Get("client_assertion") != "" || form.Get("client_assertion_type") != "" {
+		if len(auths) > 0 || form.Get("client_secret") != "" {
+			return Credentials{}, oautherr.InvalidRequest("a client assertion and other client credentials in one request")
+		}
+		return extractAssertion(form)
+	}
 	switch len(auths) {
 	case 0:
 		id := form.Get("client_id")
@@ -66,6 +77,34 @@ func Extract(r *http.Request, form url.Values) (Credentials, error) {
 		return Credentials{}, oautherr.InvalidRequest("client_id in the body does not match the Authorization header")
 	}
 	return Credentials{ID: id, Secret: sec, Method: MethodBasic}, nil
+}
+
+// extractAssertion reads a JWT client assertion (RFC 7521 §4.2): the
+// client is its subject when it is its own issuer (private_key_jwt), and
+// otherwise, for the workload token of a trusted issuer, the client_id
+// parameter, which is then required.
+func extractAssertion(form url.Values) (Credentials, error) {
+	if form.Get("client_assertion_type") != AssertionType {
+		return Credentials{}, oautherr.InvalidClient("unsupported client_assertion_type; use " + AssertionType)
+	}
+	raw := form.Get("client_assertion")
+	if raw == "" {
+		return Credentials{}, oautherr.InvalidClient("client_assertion is required with client_assertion_type")
+	}
+	a, err := parseAssertion(raw)
+	if err != nil {
+		return Credentials{}, err
+	}
+	id := form.Get("client_id")
+	switch {
+	case id == "" && a.issuer == a.subject:
+		id = a.subject
+	case id == "":
+		return Credentials{}, oautherr.InvalidClient("client_id is required with a client assertion of another issuer")
+	case a.issuer == a.subject && id != a.subject:
+		return Credentials{}, oautherr.InvalidClient("client_id does not match the client assertion")
+	}
+	return Credentials{ID: id, Method: MethodPrivateKeyJWT, assertion: a}, nil
 }
 
 // decodeBasic decodes "Basic" credentials: base64 of
@@ -106,15 +145,18 @@ type Throttle interface {
 
 // Authenticator checks presented credentials against stored clients.
 type Authenticator struct {
-	clients  ClientGetter
-	throttle Throttle
-	dummy    []byte
+	clients    ClientGetter
+	throttle   Throttle
+	assertions *Assertions
+	dummy      []byte
 }
 
 // New returns an Authenticator reading clients from clients. throttle
-// limits failed authentications; nil means no limit.
-func New(clients ClientGetter, throttle Throttle) *Authenticator {
-	return &Authenticator{clients: clients, throttle: throttle, dummy: secret.Hash("no client has this secret")}
+// limits failed authentications; nil means no limit. assertions
+// configures authentication by client assertion; nil refuses it.
+func New(clients ClientGetter, throttle Throttle, assertions *Assertions) *Authenticator {
+	return &Authenticator{clients: clients, throttle: throttle, assertions: assertions,
+		dummy: secret.Hash("no client has this secret")}
 }
 
 // Authenticate extracts and checks the request's client credentials. A
@@ -157,13 +199,22 @@ func (a *Authenticator) Check(ctx context.Context, creds Credentials, confidenti
 	case err != nil:
 		return store.Client{}, oautherr.Unavailable(err)
 	}
+	if creds.Method == MethodPrivateKeyJWT {
+		if a.assertions == nil || creds.assertion == nil {
+			return store.Client{}, failed
+		}
+		if err := a.assertions.check(ctx, c, creds.assertion); err != nil {
+			return store.Client{}, err
+		}
+		return c, nil
+	}
 	if c.Public() {
 		if confidentialOnly || creds.Secret != "" {
 			return store.Client{}, failed
 		}
 		return c, nil
 	}
-	if creds.Secret == "" || !secret.Equal(c.SecretHash, creds.Secret) {
+	if c.UsesAssertion() || creds.Secret == "" || !secret.Equal(c.SecretHash, creds.Secret) {
 		return store.Client{}, failed
 	}
 	return c, nil

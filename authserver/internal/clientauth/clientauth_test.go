@@ -45,7 +45,7 @@ func TestAuthenticate(t *testing.T) {
 		"docs": {ID: "docs"},
 		"a:b":  {ID: "a:b", SecretHash: secret.Hash(hardSecret)},
 	}
-	auth := New(clients, nil)
+	auth := New(clients, nil, nil)
 	tests := []struct {
 		name             string
 		headers          []string
@@ -156,7 +156,7 @@ func TestAuthenticateThrottled(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			th := &fakeThrottle{locked: map[string]bool{"locked": true}}
-			auth := New(clients, th)
+			auth := New(clients, th, nil)
 			r := httptest.NewRequest("POST", "/token", nil)
 			if tt.header != "" {
 				r.Header.Set("Authorization", tt.header)

@@ -58,6 +58,11 @@ type Config struct {
 	LoginLockout       time.Duration // --login-lockout: the first lockout; each further one doubles, up to 64 times (1m)
 	ClientMaxFailures  int           // --client-max-failures: failed authentications and logins that lock a client out (100)
 	AddressMaxFailures int           // --address-max-failures: failed authentications and logins that lock a source address out (50)
+	// DPoPNonce, --dpop-nonce, makes every DPoP proof at the token
+	// endpoint carry a nonce the server issued (RFC 9449 §8), which bounds
+	// how long ahead a stolen key's proofs can be made; off by default.
+	DPoPNonce bool
+
 	// TrustedProxies, --trusted-proxies, are the addresses or CIDR ranges
 	// of the reverse proxies whose X-Forwarded-For is believed; none by
 	// default, so the TCP peer is the source address.

@@ -114,6 +114,7 @@ func TestLoadEverySetting(t *testing.T) {
 		{"login-lockout", "5m", func(c Config) any { return c.LoginLockout }, 5 * time.Minute},
 		{"client-max-failures", "7", func(c Config) any { return c.ClientMaxFailures }, 7},
 		{"address-max-failures", "9", func(c Config) any { return c.AddressMaxFailures }, 9},
+		{"dpop-nonce", "true", func(c Config) any { return c.DPoPNonce }, true},
 		{"trusted-proxies", "10.0.0.0/8, ::1", func(c Config) any { return strings.Join(c.TrustedProxies, " ") }, "10.0.0.0/8 ::1"},
 		{"bootstrap-user", "demo", func(c Config) any { return c.BootstrapUser }, "demo"},
 		{"bootstrap-password", "pw", func(c Config) any { return c.BootstrapPassword }, "pw"},

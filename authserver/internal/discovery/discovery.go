@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/fastsafe/fastsafe/authserver/internal/clientauth"
+	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
 // Metadata is the OpenID Provider Metadata of OpenID Connect Discovery 1.0
@@ -39,6 +42,13 @@ type Metadata struct {
 	// RFC 9207: every authorization response carries iss.
 	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
 	AccessTokenSigningAlgValuesSupported       []string `json:"access_token_signing_alg_values_supported,omitempty"`
+	// The JWS algorithms of client assertions (RFC 8414 §2) at each
+	// endpoint that authenticates clients.
+	TokenEndpointAuthSigningAlgValuesSupported         []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	IntrospectionEndpointAuthSigningAlgValuesSupported []string `json:"introspection_endpoint_auth_signing_alg_values_supported"`
+	RevocationEndpointAuthSigningAlgValuesSupported    []string `json:"revocation_endpoint_auth_signing_alg_values_supported"`
+	// RFC 9449 §5.1: the algorithms of the DPoP proofs accepted.
+	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported"`
 }
 
 // Paths of the endpoints, relative to the issuer.
@@ -68,18 +78,23 @@ func New(issuer, alg string) Metadata {
 		ScopesSupported:                           []string{"openid", "profile", "email"},
 		ResponseTypesSupported:                    []string{"code"},
 		ResponseModesSupported:                    []string{"query"},
-		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials", "password"},
+		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:token-exchange"},
 		SubjectTypesSupported:                     []string{"public"},
 		IDTokenSigningAlgValuesSupported:          algs,
-		TokenEndpointAuthMethodsSupported:         []string{"client_secret_basic", "client_secret_post", "none"},
-		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
-		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "none"},
+		TokenEndpointAuthMethodsSupported:         []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		CodeChallengeMethodsSupported:             []string{"S256"},
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "sid",
 			"name", "preferred_username", "email"},
 		PromptValuesSupported:                      []string{"none", "login", "consent"},
 		AuthorizationResponseIssParameterSupported: true,
 		AccessTokenSigningAlgValuesSupported:       algs,
+
+		TokenEndpointAuthSigningAlgValuesSupported:         clientauth.AssertionAlgorithms(),
+		IntrospectionEndpointAuthSigningAlgValuesSupported: clientauth.AssertionAlgorithms(),
+		RevocationEndpointAuthSigningAlgValuesSupported:    clientauth.AssertionAlgorithms(),
+		DPoPSigningAlgValuesSupported:                      verify.DefaultDPoPAlgorithms(),
 	}
 }
 

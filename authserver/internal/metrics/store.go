@@ -219,3 +219,27 @@ func (s *timedStore) SaveConsent(ctx context.Context, c store.Consent) error {
 	defer s.m.observeStore("SaveConsent", s.m.now())
 	return s.Store.SaveConsent(ctx, c)
 }
+
+// CreateTrustedIssuer implements store.Store.
+func (s *timedStore) CreateTrustedIssuer(ctx context.Context, i store.TrustedIssuer) error {
+	defer s.m.observeStore("CreateTrustedIssuer", s.m.now())
+	return s.Store.CreateTrustedIssuer(ctx, i)
+}
+
+// GetTrustedIssuer implements store.Store.
+func (s *timedStore) GetTrustedIssuer(ctx context.Context, issuer string) (store.TrustedIssuer, error) {
+	defer s.m.observeStore("GetTrustedIssuer", s.m.now())
+	return s.Store.GetTrustedIssuer(ctx, issuer)
+}
+
+// UseOnce implements store.Store.
+func (s *timedStore) UseOnce(ctx context.Context, key string, now, expiresAt time.Time) (bool, error) {
+	defer s.m.observeStore("UseOnce", s.m.now())
+	return s.Store.UseOnce(ctx, key, now, expiresAt)
+}
+
+// Secret implements store.Store.
+func (s *timedStore) Secret(ctx context.Context, name string, value []byte) ([]byte, error) {
+	defer s.m.observeStore("Secret", s.m.now())
+	return s.Store.Secret(ctx, name, value)
+}

@@ -24,6 +24,8 @@ const (
 	CodeTemporarilyUnavailable = "temporarily_unavailable" // RFC 6749 §4.1.2.1
 	CodeNotFound               = "not_found"               // unknown path
 	CodeMethodNotAllowed       = "method_not_allowed"      // wrong HTTP method
+	CodeInvalidDPoPProof       = "invalid_dpop_proof"      // RFC 9449 §5
+	CodeUseDPoPNonce           = "use_dpop_nonce"          // RFC 9449 §8
 )
 
 // Error is an OAuth error answer.
@@ -36,6 +38,8 @@ type Error struct {
 	RetryAfter time.Duration
 	// Allow lists the methods for a 405 answer.
 	Allow string
+	// DPoPNonce is sent in the DPoP-Nonce header (use_dpop_nonce).
+	DPoPNonce string
 	// cause is the internal error behind a server_error or
 	// temporarily_unavailable; it is logged, never sent.
 	cause error
@@ -73,6 +77,18 @@ func (e *Error) HTTPStatus() int {
 }
 
 func newError(code, desc string) *Error { return &Error{Code: code, Description: desc} }
+
+// InvalidDPoPProof is invalid_dpop_proof (RFC 9449 §5): the DPoP proof of
+// a token request is missing where required, malformed or not for it.
+func InvalidDPoPProof(desc string) *Error { return newError(CodeInvalidDPoPProof, desc) }
+
+// UseDPoPNonce is use_dpop_nonce (RFC 9449 §8): the proof lacks the
+// server's current nonce, which the answer carries in DPoP-Nonce.
+func UseDPoPNonce(nonce string) *Error {
+	e := newError(CodeUseDPoPNonce, "the DPoP proof must carry the nonce of the DPoP-Nonce header")
+	e.DPoPNonce = nonce
+	return e
+}
 
 // InvalidRequest: the request is missing a parameter, repeats one, or is
 // otherwise malformed.
@@ -172,6 +188,9 @@ func WriteContext(ctx context.Context, w http.ResponseWriter, logger *slog.Logge
 	}
 	if e.Allow != "" {
 		h.Set("Allow", e.Allow)
+	}
+	if e.DPoPNonce != "" {
+		h.Set("DPoP-Nonce", e.DPoPNonce)
 	}
 	if e.cause != nil && logger != nil {
 		logger.ErrorContext(ctx, "request failed", "error_code", e.Code, "err", e.cause)

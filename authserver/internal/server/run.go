@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/clientauth"
 	"github.com/fastsafe/fastsafe/authserver/internal/clientip"
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
+	"github.com/fastsafe/fastsafe/authserver/internal/discovery"
 	"github.com/fastsafe/fastsafe/authserver/internal/login"
 	"github.com/fastsafe/fastsafe/authserver/internal/metrics"
 	"github.com/fastsafe/fastsafe/authserver/internal/pages"
@@ -27,6 +30,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/tokenstate"
 	"github.com/fastsafe/fastsafe/authserver/internal/userinfo"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
+	"github.com/fastsafe/fastsafe/pkg/verify"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -96,8 +100,20 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	clients := clientauth.New(st, guard)
+	base := strings.TrimSuffix(cfg.Issuer, "/")
+	clients := clientauth.New(st, guard, &clientauth.Assertions{
+		Issuer:        cfg.Issuer,
+		TokenEndpoint: base + discovery.PathToken,
+		Endpoints:     []string{base + discovery.PathIntrospect, base + discovery.PathRevoke},
+		Store:         st,
+		Keys:          clientauth.NewKeySets(nil, now),
+		Now:           now,
+	})
 	inspector := tokenstate.NewInspector(cfg.Issuer, st, keyring, now)
+	dpop, err := newDPoP(ctx, cfg, st, now)
+	if err != nil {
+		return nil, err
+	}
 	tokens := token.NewHandler(token.Options{
 		Issuer:                  cfg.Issuer,
 		AccessTokenTTL:          cfg.AccessTokenTTL,
@@ -107,6 +123,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 		Logger:                  logger,
 		Throttle:                guard,
 		Observer:                m,
+		SubjectTokens:           inspector,
+		DPoP:                    dpop,
 	}, st, clients, hasher, keyring)
 	authz, err := newAuthorize(cfg, st, tokens, hasher, guard, keyring, logger, now)
 	if err != nil {
@@ -189,6 +207,38 @@ func newRotator(cfg config.Config, st signing.RotationStore, keyring *signing.Ke
 		return nil, fmt.Errorf("scheduled key rotation: %w", err)
 	}
 	return r, nil
+}
+
+// dpopNonceLifetime is how long a DPoP nonce is issued; each is accepted
+// for up to twice as long.
+const dpopNonceLifetime = 5 * time.Minute
+
+// newDPoP builds the verifier of the DPoP proofs of token requests. Proofs
+// are remembered in the store, so that a proof replayed to another replica
+// is refused too; the nonces, when cfg.DPoPNonce requires them, come from
+// a secret every replica reads from the store.
+func newDPoP(ctx context.Context, cfg config.Config, st store.Store, now func() time.Time) (*verify.DPoPVerifier, error) {
+	opts := verify.DPoPOptions{Now: now, Replay: storeReplay{st, now}}
+	if cfg.DPoPNonce {
+		secret, err := st.Secret(ctx, "dpop-nonce", []byte(rand.Text()+rand.Text()))
+		if err != nil {
+			return nil, fmt.Errorf("DPoP nonce secret: %w", err)
+		}
+		if opts.Nonces, err = verify.NewNonces(secret, dpopNonceLifetime, now); err != nil {
+			return nil, err
+		}
+	}
+	return verify.NewDPoP(opts)
+}
+
+// storeReplay is the store as the replay cache of DPoP proofs.
+type storeReplay struct {
+	st  store.Store
+	now func() time.Time
+}
+
+func (r storeReplay) UseOnce(ctx context.Context, key string, expiresAt time.Time) (bool, error) {
+	return r.st.UseOnce(ctx, key, r.now(), expiresAt)
 }
 
 // newGuard builds the brute-force defence of the token, introspection and

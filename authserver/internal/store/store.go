@@ -70,6 +70,25 @@ type Client struct {
 	FirstUsedAt time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// The client authenticates with signed assertions (RFC 7523 §2.2)
+	// instead of a secret when one of these is set: JWKS (a JSON Web Key
+	// Set) or JWKSURI (where to fetch one) hold its own public keys
+	// (private_key_jwt); AssertionIssuer and AssertionSubject name the
+	// trusted issuer, and the subject within it, of the workload tokens it
+	// presents instead.
+	JWKS             string
+	JWKSURI          string
+	AssertionIssuer  string
+	AssertionSubject string
+	// ExchangeAudiences are the audiences the client may exchange a
+	// subject token for (RFC 8693).
+	ExchangeAudiences []string
+}
+
+// UsesAssertion reports whether the client authenticates with signed
+// assertions rather than a secret.
+func (c Client) UsesAssertion() bool {
+	return c.JWKS != "" || c.JWKSURI != "" || c.AssertionIssuer != ""
 }
 
 // Registered reports whether the client registered itself (RFC 7591):
@@ -84,8 +103,9 @@ func (c Client) DisplayName() string {
 	return c.ID
 }
 
-// Public reports whether the client has no secret.
-func (c Client) Public() bool { return len(c.SecretHash) == 0 }
+// Public reports whether the client has no credentials: neither a secret
+// nor keys to sign assertions with.
+func (c Client) Public() bool { return len(c.SecretHash) == 0 && !c.UsesAssertion() }
 
 // MaxClientNameLength bounds a client's Name, in bytes.
 const MaxClientNameLength = 100
@@ -123,6 +143,9 @@ type RefreshToken struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time // idle expiry of this token; never after the family's
 	UsedAt    time.Time // when it was rotated; zero while unused
+	// JKT is the RFC 7638 thumbprint of the DPoP key the token is bound
+	// to (RFC 9449 §5); empty for a token not bound to a key.
+	JKT string
 }
 
 // SigningKey is an asymmetric key pair the server signs access tokens with.
@@ -283,10 +306,45 @@ type Store interface {
 	// after, even if what the step created was later changed or deleted.
 	ClaimOnce(ctx context.Context, name string, at time.Time) (bool, error)
 
+	// CreateTrustedIssuer adds an issuer whose tokens clients may present
+	// as assertions; ErrAlreadyExists if it is there.
+	CreateTrustedIssuer(ctx context.Context, i TrustedIssuer) error
+	// GetTrustedIssuer returns the trusted issuer with that URL.
+	GetTrustedIssuer(ctx context.Context, issuer string) (TrustedIssuer, error)
+	// ListTrustedIssuers returns every trusted issuer ordered by URL.
+	ListTrustedIssuers(ctx context.Context) ([]TrustedIssuer, error)
+	// DeleteTrustedIssuer removes a trusted issuer; ErrNotFound if there
+	// is none.
+	DeleteTrustedIssuer(ctx context.Context, issuer string) error
+
+	// UseOnce records that the one-time value key (the "jti" of a client
+	// assertion or a DPoP proof, with what scopes it) is used, and keeps
+	// the record until expiresAt. It returns true to exactly one caller
+	// of any number of processes sharing the store, and false to every
+	// later one while the record has not expired by now.
+	UseOnce(ctx context.Context, key string, now, expiresAt time.Time) (bool, error)
+
+	// Secret returns the server secret called name, shared by every
+	// process on the store: the stored one, or, the first time, value,
+	// which it stores.
+	Secret(ctx context.Context, name string, value []byte) ([]byte, error)
+
 	// Ping reports whether the backend can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.
 	Close() error
+}
+
+// TrustedIssuer is an issuer of workload identity tokens (a Kubernetes
+// cluster, a CI system) that clients may present as their assertions.
+type TrustedIssuer struct {
+	Issuer string // exactly the "iss" of its tokens
+	// JWKSURL is where its keys are; empty: from its discovery metadata.
+	JWKSURL string
+	// Audience is the "aud" its tokens must carry to be accepted here;
+	// empty: this server's issuer or token endpoint.
+	Audience  string
+	CreatedAt time.Time
 }
 
 // RefreshTokenID is the stored identifier of a refresh token value: the hex

@@ -56,6 +56,21 @@ type decision struct {
 	// newCode is the authorization code to issue (at the authorization
 	// endpoint) instead of tokens; its ID comes from the code made.
 	newCode *store.AuthCode
+	// sid is the "sid" of a token made without a grant of its own: for
+	// token exchange, the subject token's grant.
+	sid string
+	// actor is the "act" claim of an exchanged token.
+	actor *claims.Actor
+	// accessTTL, when not zero, is the access token's lifetime instead of
+	// the configured one: an exchanged token lives no longer than its
+	// subject token.
+	accessTTL time.Duration
+	// exchanged marks a token exchange, whose answer names the issued
+	// token's type (RFC 8693 §2.2.1).
+	exchanged bool
+	// jkt is the thumbprint of the DPoP key the tokens are bound to
+	// (RFC 9449 §5); "" for bearer tokens.
+	jkt string
 }
 
 // codeExchange is an authorization code presented at the token endpoint.
@@ -74,7 +89,7 @@ func (d *decision) familyID() string {
 	case d.family != nil:
 		return d.family.ID
 	}
-	return ""
+	return d.sid
 }
 
 // refreshDecision is a refresh token to issue: the first of a new family,
@@ -90,6 +105,9 @@ type refreshDecision struct {
 	// §6).
 	scopes   []string
 	audience []string
+	// boundTo is the DPoP key thumbprint the presented refresh token is
+	// bound to; jkt the one the new refresh token is bound to.
+	boundTo, jkt string
 }
 
 // errDisabledPath is returned by every part of the engine's storage that
@@ -168,6 +186,9 @@ func (e *engine) issue(ctx context.Context, r *http.Request, authenticated strin
 		UserID:   d.subject,
 		Scope:    claims.FormatScope(d.scopes),
 		Request:  r,
+		// The manager takes a request's own lifetime over its
+		// configuration's.
+		AccessTokenExp: d.accessTTL,
 	}
 	switch d.grant {
 	case oauth2.Refreshing:
@@ -305,6 +326,10 @@ func (g generator) Token(_ context.Context, data *oauth2.GenerateBasic, genRefre
 		Scope:     ti.GetScope(),
 	}
 	c.SessionID = d.familyID()
+	c.Actor = d.actor
+	if d.jkt != "" {
+		c.Confirmation = &claims.Confirmation{JKT: d.jkt}
+	}
 	access, err := g.signer.Sign(&c)
 	if err != nil {
 		return "", "", oautherr.Internal(err)
@@ -362,6 +387,7 @@ func (s tokenStore) Create(ctx context.Context, ti oauth2.TokenInfo) error {
 		Audience:  d.refresh.audience,
 		CreatedAt: d.now,
 		ExpiresAt: minTime(d.now.Add(ti.GetRefreshExpiresIn()), fam.ExpiresAt),
+		JKT:       d.refresh.jkt,
 	}
 	var err error
 	if d.refresh.rotateFrom != "" {

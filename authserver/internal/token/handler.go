@@ -66,6 +66,11 @@ type Options struct {
 	// Observer is told of issued tokens, errors and refresh token reuse,
 	// for metrics; nil means nobody is told.
 	Observer Observer
+	// SubjectTokens checks the tokens presented for exchange; nil turns
+	// token exchange off.
+	SubjectTokens SubjectTokens
+	// DPoP checks the DPoP proofs of token requests; nil refuses them.
+	DPoP ProofVerifier
 }
 
 // Observer is told what the token endpoint does. Labels it is given are
@@ -91,6 +96,7 @@ type Handler struct {
 	code     *authorizationCodeGrant
 	password *passwordGrant
 	refresh  *refreshTokenGrant
+	exchange *tokenExchangeGrant
 	engine   *engine
 	// clientsUsed records registered clients' first tokens.
 	clientsUsed interface {
@@ -123,8 +129,9 @@ func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords l
 			logins:    login.NewChecker(st, passwords, opts.Throttle, opts.Logger),
 			familyTTL: opts.RefreshTokenAbsoluteTTL,
 		},
-		refresh: &refreshTokenGrant{tokens: st, logger: opts.Logger, observer: opts.Observer},
-		engine:  newEngine(opts.Issuer, opts.AccessTokenTTL, opts.RefreshTokenTTL, signer, st),
+		refresh:  &refreshTokenGrant{tokens: st, logger: opts.Logger, observer: opts.Observer},
+		exchange: &tokenExchangeGrant{tokens: opts.SubjectTokens, accessTTL: opts.AccessTokenTTL},
+		engine:   newEngine(opts.Issuer, opts.AccessTokenTTL, opts.RefreshTokenTTL, signer, st),
 	}
 }
 
@@ -136,11 +143,14 @@ type response struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
+	// IssuedTokenType is the type of the token a token exchange issued
+	// (RFC 8693 §2.2.1).
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var grant string
-	ti, idToken, err := h.serve(w, r, &grant)
+	ti, d, idToken, err := h.serve(w, r, &grant)
 	if err != nil {
 		h.opts.Observer.TokenError("token", oautherr.From(err).Code)
 		oautherr.WriteContext(r.Context(), w, h.opts.Logger, err)
@@ -151,14 +161,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", "application/json;charset=UTF-8")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Pragma", "no-cache")
-	_ = json.NewEncoder(w).Encode(response{
+	if h.opts.DPoP != nil {
+		if n := h.opts.DPoP.Nonce(); n != "" {
+			hd.Set("DPoP-Nonce", n)
+		}
+	}
+	resp := response{
 		AccessToken:  ti.GetAccess(),
 		TokenType:    "Bearer",
 		ExpiresIn:    int64(ti.GetAccessExpiresIn() / time.Second),
 		RefreshToken: ti.GetRefresh(),
 		Scope:        ti.GetScope(),
 		IDToken:      idToken,
-	})
+	}
+	if d.jkt != "" {
+		resp.TokenType = "DPoP"
+	}
+	if d.exchanged {
+		resp.IssuedTokenType = TokenTypeAccessToken
+	}
+	_ = json.NewEncoder(w).Encode(resp)
 }
 
 // IssueCode issues the authorization code the authorization endpoint
@@ -171,21 +193,21 @@ func (h *Handler) IssueCode(ctx context.Context, r *http.Request, client store.C
 // serve parses the request, authenticates its client, lets the grant
 // decide and the engine issue. It sets *grant to the grant type once it
 // is known to be one of those supported.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, grant *string) (oauth2.TokenInfo, string, error) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, grant *string) (oauth2.TokenInfo, decision, string, error) {
 	ti, d, err := h.decideAndIssue(w, r, grant)
 	if err != nil || d.idToken == nil {
-		return ti, "", err
+		return ti, d, "", err
 	}
 	idToken, err := h.engine.mintIDToken(&d, ti)
 	if err != nil {
-		return nil, "", err
+		return nil, d, "", err
 	}
-	return ti, idToken, nil
+	return ti, d, idToken, nil
 }
 
 // decideAndIssue runs the request's grant and the engine on its decision.
 func (h *Handler) decideAndIssue(w http.ResponseWriter, r *http.Request, grant *string) (oauth2.TokenInfo, decision, error) {
-	f, err := form.Parse(w, r, "resource")
+	f, err := form.Parse(w, r, "resource", "audience")
 	if err != nil {
 		return nil, decision{}, err
 	}
@@ -195,11 +217,15 @@ func (h *Handler) decideAndIssue(w http.ResponseWriter, r *http.Request, grant *
 	case "":
 		return nil, decision{}, oautherr.InvalidRequest("grant_type is required")
 	case GrantAuthorizationCode, GrantPassword, GrantClientCredentials, GrantRefreshToken:
+	case GrantTokenExchange:
+		if h.exchange.tokens == nil {
+			return nil, decision{}, oautherr.UnsupportedGrantType("token exchange is not enabled")
+		}
 	default:
-		return nil, decision{}, oautherr.UnsupportedGrantType("grant_type must be authorization_code, password, client_credentials or refresh_token")
+		return nil, decision{}, oautherr.UnsupportedGrantType("grant_type must be authorization_code, password, client_credentials, refresh_token or " + GrantTokenExchange)
 	}
 	*grant = gt
-	client, err := h.clients.Authenticate(ctx, r, f, gt == GrantClientCredentials)
+	client, err := h.clients.Authenticate(ctx, r, f, gt == GrantClientCredentials || gt == GrantTokenExchange)
 	if err != nil {
 		return nil, decision{}, err
 	}
@@ -209,6 +235,10 @@ func (h *Handler) decideAndIssue(w http.ResponseWriter, r *http.Request, grant *
 	}
 	if len(f.Get("scope")) > maxScopeLen {
 		return nil, decision{}, oautherr.InvalidScope("scope is too long")
+	}
+	jkt, err := h.dpopKey(r)
+	if err != nil {
+		return nil, decision{}, err
 	}
 	now := h.opts.Now()
 	var d decision
@@ -221,8 +251,13 @@ func (h *Handler) decideAndIssue(w http.ResponseWriter, r *http.Request, grant *
 		d, err = decideClientCredentials(client, newClientCredentialsRequest(f), now)
 	case GrantRefreshToken:
 		d, err = h.refresh.decide(ctx, client, newRefreshTokenRequest(f), now)
+	case GrantTokenExchange:
+		d, err = h.exchange.decide(ctx, client, newTokenExchangeRequest(f), now)
 	default:
 		err = oautherr.Internal(fmt.Errorf("token: no flow for grant type %q", gt))
+	}
+	if err == nil {
+		err = bindRefresh(&d, client, jkt)
 	}
 	if err != nil {
 		return nil, decision{}, err

@@ -21,7 +21,7 @@ func TestHandlerRefusals(t *testing.T) {
 		{"no grant type", "web", url.Values{"username": {"kelvin"}},
 			refusal{400, "invalid_request", "grant_type is required"}},
 		{"unknown grant type", "web", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}},
-			refusal{400, "unsupported_grant_type", "grant_type must be authorization_code, password, client_credentials or refresh_token"}},
+			refusal{400, "unsupported_grant_type", "grant_type must be authorization_code, password, client_credentials, refresh_token or urn:ietf:params:oauth:grant-type:token-exchange"}},
 		{"authorization_code for a client without that grant", "web", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}},
 			refusal{400, "unauthorized_client", "the client may not use the authorization_code grant"}},
 		{"no client authentication", "", pw,

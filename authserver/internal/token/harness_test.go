@@ -28,8 +28,10 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
 	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
+	"github.com/fastsafe/fastsafe/authserver/internal/tokenstate"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/claims"
+	"github.com/fastsafe/fastsafe/pkg/verify"
 )
 
 // The harness: the token endpoint on a real SQLite store in a temporary
@@ -49,7 +51,8 @@ const (
 
 // secrets of the harness's confidential clients; a client not listed is
 // public.
-var secrets = map[string]string{"web": webSecret, "pw": webSecret, "svc": svcSecret, "app": webSecret}
+var secrets = map[string]string{"web": webSecret, "pw": webSecret, "svc": svcSecret, "app": webSecret, "portal": webSecret,
+	"svc-a": svcSecret, "svc-b": svcSecret}
 
 // clients of the harness.
 var harnessClients = []store.Client{
@@ -61,6 +64,12 @@ var harnessClients = []store.Client{
 		RedirectURIs: []string{"https://app.example/cb"}},
 	{ID: "spa", Grants: []string{GrantAuthorizationCode}, Scopes: []string{"search"}, Audience: []string{"api"},
 		RedirectURIs: []string{"https://spa.example/cb", "http://127.0.0.1/cb"}},
+	// A chain of services: people sign in to portal, whose tokens are for
+	// svc-a; svc-a exchanges them for svc-b, svc-b for svc-c.
+	{ID: "portal", Grants: []string{GrantPassword, GrantRefreshToken}, Scopes: []string{"search", "profile"}, Audience: []string{"svc-a"}},
+	{ID: "svc-a", Grants: []string{GrantClientCredentials, GrantTokenExchange}, Scopes: []string{"search", "profile"}, Audience: []string{"api"},
+		ExchangeAudiences: []string{"svc-b", "svc-c"}},
+	{ID: "svc-b", Grants: []string{GrantTokenExchange}, Scopes: []string{"search"}, ExchangeAudiences: []string{"svc-c"}},
 }
 
 // harnessClient returns the harness's client id, as stored.
@@ -260,6 +269,9 @@ func (s edSigner) SignIDToken(build func(alg string) jwt.Claims) (string, error)
 	return t.SignedString(s.key)
 }
 
+// Keyfunc gives the inspector the public key.
+func (s edSigner) Keyfunc(*jwt.Token) (any, error) { return s.key.Public(), nil }
+
 var _ Signer = edSigner{}
 
 func newEdSigner(t testing.TB) edSigner {
@@ -279,6 +291,8 @@ type fixture struct {
 	throttle  *recordingThrottle
 	observer  *recordingObserver
 	logs      *logbuf.Buffer
+	inspector *tokenstate.Inspector
+	dpop      *verify.DPoPVerifier
 	// ctx, if set, is the context of the requests post sends.
 	ctx context.Context
 }
@@ -337,6 +351,11 @@ func newFixture(t *testing.T) *fixture {
 		logs:     logs,
 	}
 	f.store.reset()
+	signer := newEdSigner(t)
+	if f.dpop, err = verify.NewDPoP(verify.DPoPOptions{Now: c.Now}); err != nil {
+		t.Fatal(err)
+	}
+	f.inspector = tokenstate.NewInspector("https://auth.example.com", f.store, signer, c.Now)
 	f.h = NewHandler(Options{
 		Issuer:                  "https://auth.example.com",
 		AccessTokenTTL:          accessTTL,
@@ -346,7 +365,9 @@ func newFixture(t *testing.T) *fixture {
 		Logger:                  logger,
 		Throttle:                f.throttle,
 		Observer:                f.observer,
-	}, f.store, clientauth.New(f.store, nil), f.passwords, newEdSigner(t))
+		SubjectTokens:           f.inspector,
+		DPoP:                    f.dpop,
+	}, f.store, clientauth.New(f.store, nil, nil), f.passwords, signer)
 	t.Cleanup(func() {
 		// Whatever the test did, no credential reached the log.
 		out := logs.String()
@@ -371,6 +392,12 @@ type answer struct {
 // secret.
 func (f *fixture) post(t *testing.T, client string, form url.Values) answer {
 	t.Helper()
+	return f.postWith(t, client, form, nil)
+}
+
+// postWith is post with extra request headers.
+func (f *fixture) postWith(t *testing.T, client string, form url.Values, header http.Header) answer {
+	t.Helper()
 	form = cloneValues(form)
 	client, sec, confidential := strings.Cut(client, ":")
 	if !confidential {
@@ -385,6 +412,9 @@ func (f *fixture) post(t *testing.T, client string, form url.Values) answer {
 		r.SetBasicAuth(client, url.QueryEscape(sec))
 	}
 	r.RemoteAddr = "192.0.2.1:4711"
+	for k, vs := range header {
+		r.Header[k] = vs
+	}
 	if f.ctx != nil {
 		r = r.WithContext(f.ctx)
 	}
@@ -415,6 +445,8 @@ type tokenResponse struct {
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
 	Scope        string `json:"scope"`
+	// IssuedTokenType is set by token exchange.
+	IssuedTokenType string `json:"issued_token_type"`
 }
 
 // issued decodes a success answer and the claims of its access token.

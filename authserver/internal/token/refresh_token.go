@@ -126,6 +126,7 @@ func (g *refreshTokenGrant) decide(ctx context.Context, client store.Client, req
 			presented:  req.refreshToken,
 			scopes:     t.Scopes,
 			audience:   t.Audience,
+			boundTo:    t.JKT,
 		},
 	}, nil
 }

@@ -40,6 +40,10 @@ type introspection struct {
 	Aud       []string `json:"aud,omitempty"`
 	Iss       string   `json:"iss,omitempty"`
 	Jti       string   `json:"jti,omitempty"`
+	// Act names who acts for sub, in a token made by exchange (RFC 8693
+	// §4.1); Cnf the DPoP key a token is bound to (RFC 9449 §6.2).
+	Act *claims.Actor        `json:"act,omitempty"`
+	Cnf *claims.Confirmation `json:"cnf,omitempty"`
 }
 
 // Introspection serves POST /introspect (RFC 7662). Only confidential
@@ -90,6 +94,10 @@ func introspect(w http.ResponseWriter, r *http.Request, in *Inspector, clients C
 			Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: "Bearer",
 			Sub: c.Subject, Aud: c.Audience, Iss: c.Issuer, Jti: c.ID,
 			Exp: unix(c.ExpiresAt.Time),
+			Act: c.Actor, Cnf: c.Confirmation,
+		}
+		if c.Confirmation != nil {
+			resp.TokenType = "DPoP"
 		}
 		if c.IssuedAt != nil {
 			resp.Iat = unix(c.IssuedAt.Time)

@@ -93,6 +93,20 @@ func (in *Inspector) Inspect(ctx context.Context, token, hint string) (State, er
 	return State{}, nil
 }
 
+// ActiveAccessToken returns the claims of token and true if it is an
+// active access token of ours; the error is non-nil only when the store
+// could not answer.
+func (in *Inspector) ActiveAccessToken(ctx context.Context, token string) (*claims.AccessToken, bool, error) {
+	if token == "" || len(token) > maxTokenLen || strings.Count(token, ".") != 2 {
+		return nil, false, nil
+	}
+	st, err := in.inspectAccess(ctx, token)
+	if err != nil || !st.Active {
+		return nil, false, err
+	}
+	return st.Access, true, nil
+}
+
 func (in *Inspector) inspectAccess(ctx context.Context, token string) (State, error) {
 	var c claims.AccessToken
 	t, err := in.parser.ParseWithClaims(token, &c, in.keys.Keyfunc)

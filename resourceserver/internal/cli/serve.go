@@ -76,9 +76,18 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 		}
 		tokens = cached
 	}
+	// DPoP proofs are remembered in memory (verify.NewReplayCache): a
+	// replica does not see the proofs another accepted, which is what a
+	// shared ReplayCache is for.
+	dpop, err := verify.NewDPoP(verify.DPoPOptions{Now: now})
+	if err != nil {
+		return fmt.Errorf("DPoP: %w", err)
+	}
 	handler, err := server.New(server.Options{
 		Verifier:         tokens,
 		Keys:             keys,
+		DPoP:             dpop,
+		RequireDPoP:      cfg.RequireDPoP,
 		Issuer:           cfg.Issuer,
 		Audience:         cfg.Audience,
 		PublicURL:        cfg.PublicURL,

@@ -46,6 +46,12 @@ type Config struct {
 	// exp, or until its signing key leaves the key set. 0 verifies every
 	// request. Each entry takes well under a kilobyte.
 	TokenCacheSize int
+
+	// RequireDPoP, --require-dpop, RS_REQUIRE_DPOP, refuses bearer
+	// tokens at the protected routes: only DPoP-bound tokens, with a
+	// proof of their key for each request (RFC 9449), are accepted. Off,
+	// both are accepted, and a key-bound token only with its proof.
+	RequireDPoP bool
 }
 
 // DefaultTokenCacheSize is the default of TokenCacheSize: a few

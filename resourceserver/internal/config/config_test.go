@@ -38,6 +38,10 @@ func TestLoadPrecedence(t *testing.T) {
 			func(c Config) bool { return c.TokenCacheSize == 500 }},
 		{"authorization url from env", nil, map[string]string{"RS_AUTHORIZATION_URL": "https://auth.example.com/oauth/authorize"},
 			func(c Config) bool { return c.AuthorizationEndpoint() == "https://auth.example.com/oauth/authorize" }},
+		{"boolean from env", nil, map[string]string{"RS_REQUIRE_DPOP": "true"},
+			func(c Config) bool { return c.RequireDPoP }},
+		{"boolean from flag", []string{"--require-dpop=false"}, map[string]string{"RS_REQUIRE_DPOP": "true"},
+			func(c Config) bool { return !c.RequireDPoP }},
 		{"multi-word flag", []string{"-docs-client-id=swagger", "--trusted-proxies=10.0.0.0/8, 192.168.1.1"}, nil,
 			func(c Config) bool {
 				p := c.Proxies()

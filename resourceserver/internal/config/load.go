@@ -26,6 +26,7 @@ var table = settings.Table[Config]{EnvPrefix: EnvPrefix, Settings: []settings.Se
 	{Name: "log-level", Usage: "log `level`: debug, info, warn or error", Field: func(c *Config) any { return &c.LogLevel }},
 	{Name: "log-format", Usage: "log `format`: text or json", Field: func(c *Config) any { return &c.LogFormat }},
 	{Name: "shutdown-timeout", Usage: "how long a graceful shutdown may take before connections are closed", Field: func(c *Config) any { return &c.ShutdownTimeout }},
+	{Name: "require-dpop", Usage: "accept only DPoP-bound tokens with a proof of their key (RFC 9449) at the protected routes, never bearer tokens", Field: func(c *Config) any { return &c.RequireDPoP }},
 	{Name: "token-cache-size", Usage: "how many verified tokens to remember, so that a token presented again skips its signature check until its exp; 0 verifies every request", Field: func(c *Config) any { return &c.TokenCacheSize }},
 }}
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"github.com/fastsafe/fastsafe/pkg/bearer"
 	"net/http"
 	"net/url"
 
@@ -99,16 +100,25 @@ type metadata struct {
 	ScopesSupported        []string `json:"scopes_supported"`
 	BearerMethodsSupported []string `json:"bearer_methods_supported"`
 	ResourceDocumentation  string   `json:"resource_documentation"`
+	// RFC 9728 §2: the DPoP proof algorithms accepted, and whether only
+	// DPoP-bound tokens are.
+	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported,omitempty"`
+	DPoPBoundAccessTokensRequired bool     `json:"dpop_bound_access_tokens_required,omitempty"`
 }
 
-func protectedResourceMetadata(publicURL, issuer string) ([]byte, error) {
-	return json.MarshalIndent(metadata{
-		Resource:               publicURL,
-		AuthorizationServers:   []string{issuer},
-		ScopesSupported:        []string{ScopeSearch},
-		BearerMethodsSupported: []string{"header"},
-		ResourceDocumentation:  publicURL + DocsPath,
-	}, "", "  ")
+func protectedResourceMetadata(publicURL, issuer string, dpop bearer.ProofVerifier, requireDPoP bool) ([]byte, error) {
+	m := metadata{
+		Resource:                      publicURL,
+		AuthorizationServers:          []string{issuer},
+		ScopesSupported:               []string{ScopeSearch},
+		BearerMethodsSupported:        []string{"header"},
+		ResourceDocumentation:         publicURL + DocsPath,
+		DPoPBoundAccessTokensRequired: requireDPoP,
+	}
+	if dpop != nil {
+		m.DPoPSigningAlgValuesSupported = dpop.Algorithms()
+	}
+	return json.MarshalIndent(m, "", "  ")
 }
 
 // Public documents may be read by any origin: they hold no secret and are

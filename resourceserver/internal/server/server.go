@@ -49,6 +49,10 @@ type Options struct {
 	Verifier bearer.TokenVerifier
 	// Keys tells /readyz whether the signing keys are loaded.
 	Keys KeyStatus
+	// DPoP checks the proofs of DPoP-bound tokens (RFC 9449); nil accepts
+	// bearer tokens only. RequireDPoP accepts nothing else.
+	DPoP        bearer.ProofVerifier
+	RequireDPoP bool
 
 	Issuer       string // the authorization server, as in the tokens' "iss"
 	Audience     string // this service in the tokens' "aud"; also the realm of the challenges
@@ -117,13 +121,16 @@ func New(o Options) (*gin.Engine, error) {
 			Realm:            o.Audience,
 			ResourceMetadata: metadataURL,
 			Logger:           o.Logger,
+			DPoP:             o.DPoP,
+			RequireDPoP:      o.RequireDPoP && o.DPoP != nil,
+			PublicURL:        o.PublicURL,
 		},
 		logger:       o.Logger,
 		now:          o.Now,
 		metrics:      o.Metrics,
 		serveMetrics: o.Metrics != nil && !o.MetricsElsewhere,
 	}
-	if s.metadata, err = protectedResourceMetadata(o.PublicURL, o.Issuer); err != nil {
+	if s.metadata, err = protectedResourceMetadata(o.PublicURL, o.Issuer, o.DPoP, s.bearer.RequireDPoP); err != nil {
 		return nil, err
 	}
 	if s.openAPI, err = apidocs.OpenAPI(apidocs.OpenAPIOptions{

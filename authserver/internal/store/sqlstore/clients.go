@@ -25,6 +25,11 @@ var clients = newTable("clients", 1, func(d *dialect, c *store.Client) []field {
 		{"skip_consent", &c.SkipConsent},
 		{"registration_token_hash", (*blob)(&c.RegistrationTokenHash)},
 		{"first_used_at", (*nanos)(&c.FirstUsedAt)},
+		{"jwks", &c.JWKS},
+		{"jwks_uri", &c.JWKSURI},
+		{"assertion_issuer", &c.AssertionIssuer},
+		{"assertion_subject", &c.AssertionSubject},
+		{"exchange_audiences", d.list(&c.ExchangeAudiences)},
 	}
 })
 

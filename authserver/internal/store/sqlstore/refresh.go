@@ -32,6 +32,7 @@ var tokens = newTable("refresh_tokens", 1, func(d *dialect, t *store.RefreshToke
 		{"created_at", (*nanos)(&t.CreatedAt)},
 		{"expires_at", (*nanos)(&t.ExpiresAt)},
 		{"used_at", (*nanos)(&t.UsedAt)},
+		{"jkt", &t.JKT},
 	}
 })
 

@@ -99,6 +99,13 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteUnusedClients", testDeleteUnusedClients},
 		{"RegistrationTokens", testRegistrationTokens},
 		{"RegistrationTokenLastUse", testRegistrationTokenLastUse},
+		{"AssertionClient", testAssertionClient},
+		{"TrustedIssuers", testTrustedIssuers},
+		{"UseOnce", testUseOnce},
+		{"UseOnceConcurrent", testUseOnceConcurrent},
+		{"DeleteExpiredUsedOnce", testDeleteExpiredUsedOnce},
+		{"Secret", testSecret},
+		{"RefreshTokenKeyBinding", testRefreshTokenKeyBinding},
 
 		{"ConcurrentRotation", testConcurrentRotation},
 		{"ConcurrentUpdateUser", testConcurrentUpdateUser},
@@ -172,6 +179,7 @@ func normClient(c store.Client) store.Client {
 	c.Grants, c.Scopes, c.Audience = normList(c.Grants), normList(c.Scopes), normList(c.Audience)
 	c.RedirectURIs, c.PostLogoutRedirectURIs = normList(c.RedirectURIs), normList(c.PostLogoutRedirectURIs)
 	c.RegistrationTokenHash, c.FirstUsedAt = normBytes(c.RegistrationTokenHash), normTime(c.FirstUsedAt)
+	c.ExchangeAudiences = normList(c.ExchangeAudiences)
 	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
 	return c
 }

@@ -44,6 +44,10 @@ type options struct {
 	authPID, rsPID, rsNoCPID int
 	out, setup, notes        string
 	wait                     time.Duration
+	// The service-to-service phases (s2s.go).
+	pkjwtClient, pkjwtKey          string
+	exchangeClient, exchangeSecret string
+	keygen                         string
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -72,9 +76,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&o.setup, "setup", "", "Markdown describing how the servers were started, for the report")
 	fs.StringVar(&o.notes, "notes", "", "Markdown `file` appended to the report: where the time goes")
 	fs.DurationVar(&o.wait, "wait", 30*time.Second, "how long to wait for the servers to be ready")
+	fs.StringVar(&o.pkjwtClient, "pkjwt-client", "", "client that authenticates with the key of -pkjwt-key (private_key_jwt); empty skips the service-to-service phases")
+	fs.StringVar(&o.pkjwtKey, "pkjwt-key", "", "PEM `file` of that client's Ed25519 key, made with -keygen")
+	fs.StringVar(&o.exchangeClient, "exchange-client", "", "client with the password and token_exchange grants for search-api; secret in LOADTEST_EXCHANGE_SECRET")
+	fs.StringVar(&o.keygen, "keygen", "", "write an Ed25519 key to `PREFIX`.key and its key set to PREFIX.jwks, then exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if o.keygen != "" {
+		if err := keygen(o.keygen); err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return 1
+		}
+		return 0
+	}
+	o.exchangeSecret = getenv("LOADTEST_EXCHANGE_SECRET")
 	o.clientSecret, o.password = getenv("LOADTEST_CLIENT_SECRET"), getenv("LOADTEST_PASSWORD")
 	if err := o.check(); err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
@@ -107,6 +123,9 @@ func (o options) check() error {
 	}
 	if o.distinct < 1 || o.distinct > 100_000 {
 		errs = append(errs, errors.New("-distinct-tokens must be from 1 to 100000"))
+	}
+	if o.s2s() && (o.pkjwtKey == "" || o.exchangeClient == "" || o.exchangeSecret == "") {
+		errs = append(errs, errors.New("-pkjwt-client needs -pkjwt-key, -exchange-client and LOADTEST_EXCHANGE_SECRET"))
 	}
 	return errors.Join(errs...)
 }
@@ -148,7 +167,7 @@ type env struct {
 
 func measure(ctx context.Context, o options, stdout io.Writer) error {
 	e := &env{o: o, client: bench.NewClient(4 * max(o.conns, runtime.NumCPU())), out: stdout,
-		basic: "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(o.clientID)+":"+url.QueryEscape(o.clientSecret)))}
+		basic: basicAuth(o.clientID, o.clientSecret)}
 	if err := e.waitReady(ctx); err != nil {
 		return err
 	}
@@ -158,7 +177,7 @@ func measure(ctx context.Context, o options, stdout io.Writer) error {
 	}
 	started := time.Now()
 	load := loadAverage()
-	report := bench.Report{Title: "Performance", Goals: goals(o.alg), Chart: ""}
+	report := bench.Report{Title: "Performance", Goals: append(goals(o.alg), s2sGoals(o)...), Chart: ""}
 	for i := range o.runs {
 		fmt.Fprintf(stdout, "== run %d of %d\n", i+1, o.runs)
 		r, err := e.oneRun(ctx)
@@ -200,6 +219,12 @@ func measure(ctx context.Context, o options, stdout io.Writer) error {
 		return err
 	}
 	return os.WriteFile(o.out, []byte(report.Markdown()), 0o644)
+}
+
+// basicAuth is client_secret_basic, both parts form-encoded (RFC 6749
+// §2.3.1).
+func basicAuth(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
 }
 
 func goalText(g bench.Goal) string {
@@ -469,6 +494,11 @@ func (e *env) oneRun(ctx context.Context) (bench.RunResult, error) {
 	}
 	r.Ratios["jwks p99 loaded/idle"] = ratio(float64(sums[2].P99), float64(sums[0].P99))
 	r.Ratios["cc p99 loaded/idle"] = ratio(float64(sums[3].P99), float64(sums[1].P99))
+	if e.o.s2s() {
+		if err := e.s2sRun(ctx, &r); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
 }
 
