@@ -104,9 +104,9 @@ func TestServeBootstrap(t *testing.T) {
 	// The columns, which are two or more spaces apart.
 	clients := regexp.MustCompile(`  +`).ReplaceAllString(h.ok("", "clients", "list").stdout, " | ")
 	for _, want := range []string{
-		"demo-client | confidential | password,client_credentials,refresh_token | search | search-api | - | - | - | -\n",
-		"docs | public | authorization_code,password,refresh_token | search | search-api | API documentation | skipped | http://localhost:8000/docs/oauth2-redirect.html | -\n",
-		"search-demo | confidential | authorization_code,refresh_token | openid,profile,email,search | search-api | Search demo | asked | http://localhost:4180/oauth2/callback | -\n",
+		"demo-client | confidential | password,client_credentials,refresh_token | search | search-api | - | - | - | - | -\n",
+		"docs | public | authorization_code,password,refresh_token | search | search-api | API documentation | skipped | http://localhost:8000/docs/oauth2-redirect.html | - | -\n",
+		"search-demo | confidential | authorization_code,refresh_token | openid,profile,email,search | search-api | Search demo | asked | http://localhost:4180/oauth2/callback | - | -\n",
 	} {
 		if !strings.Contains(clients, want) {
 			t.Errorf("clients list does not contain %q:\n%s", want, clients)
