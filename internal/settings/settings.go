@@ -65,6 +65,8 @@ func (t Table[C]) Register(fs *flag.FlagSet, c *C) {
 			fs.DurationVar(p, s.Name, *p, t.usage(s, FormatDuration(*p)))
 		case *int:
 			fs.IntVar(p, s.Name, *p, t.usage(s, strconv.Itoa(*p)))
+		case *bool:
+			fs.BoolVar(p, s.Name, *p, t.usage(s, strconv.FormatBool(*p)))
 		case *List:
 			def := p.String()
 			if def == "" {
@@ -125,6 +127,8 @@ func want(v flag.Value) string {
 		return "a duration such as 90s, 30m or 1h30m"
 	case int:
 		return "a whole number"
+	case bool:
+		return "true or false (or 1 or 0)"
 	default:
 		return "valid"
 	}
@@ -158,7 +162,10 @@ func (t Table[C]) PrintFlags(w io.Writer, fs *flag.FlagSet) {
 			continue
 		}
 		value, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s %s\n    \t%s\n", f.Name, value, usage)
+		if value != "" {
+			value = " " + value
+		}
+		fmt.Fprintf(w, "  --%s%s\n    \t%s\n", f.Name, value, usage)
 	}
 }
 

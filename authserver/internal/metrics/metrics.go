@@ -29,6 +29,7 @@ type Metrics struct {
 	bcrypt        prometheus.Histogram
 	throttled     *prometheus.CounterVec
 	reuse         prometheus.Counter
+	retries       prometheus.Counter
 	codeReuse     prometheus.Counter
 	storeDuration *prometheus.HistogramVec
 	keyRotations  *prometheus.CounterVec
@@ -72,6 +73,10 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 			Name: "fastsafe_auth_refresh_reuse_detected_total",
 			Help: "Refresh tokens presented again after rotation; each revokes its grant.",
 		}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fastsafe_auth_refresh_retries_total",
+			Help: "Rotated refresh tokens presented again within the grace window (--refresh-token-grace) by a client that lost the answer; each got its successor again.",
+		}),
 		codeReuse: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "fastsafe_auth_code_reuse_detected_total",
 			Help: "Authorization codes presented a second time; each revokes the grant the first use started.",
@@ -94,7 +99,7 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpRequests, m.httpDuration, m.tokensIssued, m.tokenErrors, m.bcrypt,
-		m.throttled, m.reuse, m.codeReuse, m.storeDuration, m.keyRotations, m.backups,
+		m.throttled, m.reuse, m.retries, m.codeReuse, m.storeDuration, m.keyRotations, m.backups,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -146,6 +151,14 @@ func (m *Metrics) Throttled(kind string) {
 func (m *Metrics) RefreshReuseDetected() {
 	if m != nil {
 		m.reuse.Inc()
+	}
+}
+
+// RefreshRetried counts a rotated refresh token presented again within
+// the grace window.
+func (m *Metrics) RefreshRetried() {
+	if m != nil {
+		m.retries.Inc()
 	}
 }
 

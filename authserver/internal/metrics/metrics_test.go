@@ -209,6 +209,7 @@ func TestCounters(t *testing.T) {
 	m.TokenError("token", "invalid_grant")
 	m.Throttled("account")
 	m.RefreshReuseDetected()
+	m.RefreshRetried()
 	m.KeyRotated("schedule")
 	m.BackupDone("ok")
 	m.ObserveBcrypt(50 * time.Millisecond)
@@ -217,6 +218,7 @@ func TestCounters(t *testing.T) {
 		"fastsafe_auth_token_errors_total":           1,
 		"fastsafe_auth_throttled_total":              1,
 		"fastsafe_auth_refresh_reuse_detected_total": 1,
+		"fastsafe_auth_refresh_retries_total":        1,
 		"fastsafe_auth_key_rotations_total":          1,
 		"fastsafe_auth_backups_total":                1,
 		"fastsafe_auth_bcrypt_duration_seconds":      1,

@@ -95,9 +95,9 @@ func (s *timedStore) GetRefreshToken(ctx context.Context, id string) (store.Refr
 }
 
 // RotateRefreshToken implements store.Store.
-func (s *timedStore) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error {
+func (s *timedStore) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken, grace time.Duration) (bool, error) {
 	defer s.m.observeStore("RotateRefreshToken", s.m.now())
-	return s.Store.RotateRefreshToken(ctx, oldID, now, next)
+	return s.Store.RotateRefreshToken(ctx, oldID, now, next, grace)
 }
 
 // GetRefreshFamily implements store.Store.

@@ -95,6 +95,10 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	succKey, err := successorKey(ctx, st, now())
+	if err != nil {
+		return nil, err
+	}
 	clients := clientauth.New(st, guard)
 	inspector := tokenstate.NewInspector(cfg.Issuer, st, keyring, now)
 	tokens := token.NewHandler(token.Options{
@@ -102,6 +106,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 		AccessTokenTTL:          cfg.AccessTokenTTL,
 		RefreshTokenTTL:         cfg.RefreshTokenTTL,
 		RefreshTokenAbsoluteTTL: cfg.RefreshTokenAbsoluteTTL,
+		RefreshTokenGrace:       cfg.RefreshTokenGrace,
+		RefreshSuccessorKey:     succKey,
 		Now:                     now,
 		Logger:                  logger,
 		Throttle:                guard,

@@ -155,13 +155,18 @@ type Store interface {
 	CreateRefreshToken(ctx context.Context, f RefreshFamily, t RefreshToken) error
 	// GetRefreshToken returns the token with that ID and its family.
 	GetRefreshToken(ctx context.Context, id string) (RefreshToken, RefreshFamily, error)
-	// RotateRefreshToken atomically marks token oldID used at now and adds
-	// next to the same family. If oldID was already used or its family is
-	// revoked, it revokes the family and returns ErrTokenReused; of any
-	// number of concurrent rotations of one token, at most one succeeds.
-	// The family is revoked at now, unless it already was. ErrNotFound if
-	// there is no token oldID. On any error next is not stored.
-	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next RefreshToken) error
+	// RotateRefreshToken atomically marks token oldID used at now, records
+	// next as its successor and adds next to the same family; of any number
+	// of concurrent rotations of one token, at most one does.
+	//
+	// A retry of a rotation whose answer was lost changes nothing and
+	// reports retried: oldID was already rotated into a token with next's
+	// ID, less than grace before now, that token is still unused and the
+	// family is not revoked. Any other presentation of a used token, or of
+	// a token of a revoked family, revokes the family at now (unless it
+	// already was) and returns ErrTokenReused. ErrNotFound if there is no
+	// token oldID. On any error next is not stored.
+	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next RefreshToken, grace time.Duration) (retried bool, err error)
 	// GetRefreshFamily returns a family by ID.
 	GetRefreshFamily(ctx context.Context, id string) (RefreshFamily, error)
 	// RevokeRefreshFamily revokes a family at now; revoking twice is not an
@@ -236,6 +241,11 @@ type Store interface {
 	// caller, however many processes call it at once, and false ever
 	// after, even if what the step created was later changed or deleted.
 	ClaimOnce(ctx context.Context, name string, at time.Time) (bool, error)
+
+	// Secret returns the secret stored under name, storing candidate
+	// under it at now first if there is none: every caller, in every
+	// process sharing the database, gets the same value.
+	Secret(ctx context.Context, name string, candidate []byte, now time.Time) ([]byte, error)
 
 	// Ping reports whether the backend can serve requests.
 	Ping(ctx context.Context) error

@@ -72,6 +72,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteUserRevokesFamilies", testDeleteUserRevokesFamilies},
 		{"DeleteClientRevokesFamilies", testDeleteClientRevokesFamilies},
 		{"RefreshTokenFilledFromFamily", testRefreshTokenFilledFromFamily},
+		{"RotateRetry", testRotateRetry},
+		{"RotateRetryRefused", testRotateRetryRefused},
+		{"Secret", testSecret},
 
 		{"RevokeAccessToken", testRevokeAccessToken},
 
@@ -96,6 +99,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SignInInvalidInput", testSignInInvalidInput},
 
 		{"ConcurrentRotation", testConcurrentRotation},
+		{"ConcurrentRetries", testConcurrentRetries},
+		{"ConcurrentSecrets", func(t *testing.T, s store.Store) { raceSecrets(t, s, s) }},
 		{"ConcurrentUpdateUser", testConcurrentUpdateUser},
 		{"ConcurrentUpdateClient", testConcurrentUpdateClient},
 		{"ConcurrentSubjectClaims", testConcurrentSubjectClaims},
