@@ -220,6 +220,7 @@ func StartAuth(t testing.TB, opts AuthOptions) *Auth {
 		"AUTH_ADDR":        addr,
 		"AUTH_ISSUER":      a.URL,
 		"AUTH_DB":          a.DB,
+		"AUTH_CREATE_DB":   "true",
 		"AUTH_BCRYPT_COST": "4",
 		"AUTH_LOG_FORMAT":  "json",
 		"AUTH_LOG_LEVEL":   "debug",

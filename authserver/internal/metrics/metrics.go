@@ -30,6 +30,7 @@ type Metrics struct {
 	throttled     *prometheus.CounterVec
 	reuse         prometheus.Counter
 	retries       prometheus.Counter
+	writable      prometheus.Gauge
 	codeReuse     prometheus.Counter
 	storeDuration *prometheus.HistogramVec
 	keyRotations  *prometheus.CounterVec
@@ -77,6 +78,10 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 			Name: "fastsafe_auth_refresh_retries_total",
 			Help: "Rotated refresh tokens presented again within the grace window (--refresh-token-grace) by a client that lost the answer; each got its successor again.",
 		}),
+		writable: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "fastsafe_auth_store_writable",
+			Help: "1 if the last readiness check could write to the store, 0 if it could not (disk full, read-only, locked, database missing); /readyz answers 503 meanwhile.",
+		}),
 		codeReuse: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "fastsafe_auth_code_reuse_detected_total",
 			Help: "Authorization codes presented a second time; each revokes the grant the first use started.",
@@ -99,7 +104,7 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpRequests, m.httpDuration, m.tokensIssued, m.tokenErrors, m.bcrypt,
-		m.throttled, m.reuse, m.retries, m.codeReuse, m.storeDuration, m.keyRotations, m.backups,
+		m.throttled, m.reuse, m.retries, m.writable, m.codeReuse, m.storeDuration, m.keyRotations, m.backups,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -159,6 +164,17 @@ func (m *Metrics) RefreshReuseDetected() {
 func (m *Metrics) RefreshRetried() {
 	if m != nil {
 		m.retries.Inc()
+	}
+}
+
+// StoreWritable records the outcome of a readiness check of the store.
+func (m *Metrics) StoreWritable(ok bool) {
+	if m != nil {
+		v := 0.0
+		if ok {
+			v = 1
+		}
+		m.writable.Set(v)
 	}
 }
 

@@ -154,6 +154,12 @@ func (s *timedStore) DeleteExpired(ctx context.Context, now time.Time) (int, err
 	return s.Store.DeleteExpired(ctx, now)
 }
 
+// CheckWrite implements store.Store.
+func (s *timedStore) CheckWrite(ctx context.Context, now time.Time) error {
+	defer s.m.observeStore("CheckWrite", s.m.now())
+	return s.Store.CheckWrite(ctx, now)
+}
+
 // ClaimOnce implements store.Store.
 func (s *timedStore) ClaimOnce(ctx context.Context, name string, at time.Time) (bool, error) {
 	defer s.m.observeStore("ClaimOnce", s.m.now())

@@ -48,6 +48,8 @@ type Server struct {
 	// draining is set once shutdown begins, so /readyz turns unready
 	// before the listener closes.
 	draining atomic.Bool
+	// ready checks that the store takes writes, for /readyz.
+	ready *readiness
 }
 
 // New assembles the server on st: it loads (or, on first start, creates)
@@ -85,7 +87,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err := m.WatchKeys(keyring); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, store: st, keyring: keyring, logger: logger, now: now, metrics: m}
+	s := &Server{cfg: cfg, store: st, keyring: keyring, logger: logger, now: now, metrics: m,
+		ready: &readiness{store: st, now: now, logger: logger, writable: m.StoreWritable}}
 	if cfg.KeyRotation > 0 {
 		if s.rotator, err = newRotator(cfg, st, keyring, logger, now, o.keyRotationCheckInterval, m.KeyRotated); err != nil {
 			return nil, err
@@ -231,6 +234,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopBG()
 	go s.keyring.Run(bg)
 	go s.cleanup(bg)
+	go s.checkpoint(bg)
 	if s.rotator != nil {
 		go s.rotator.Run(bg)
 	}
@@ -269,19 +273,26 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) cleanup(ctx context.Context) {
-	t := time.NewTicker(cleanupInterval)
+	every(ctx, cleanupInterval, func() {
+		n, err := s.store.DeleteExpired(ctx, s.now())
+		if err != nil {
+			s.logger.Warn("cleanup of expired records failed", "err", err)
+		} else if n > 0 {
+			s.logger.Info("expired records removed", "count", n)
+		}
+	})
+}
+
+// every calls fn every d until ctx is done.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := s.store.DeleteExpired(ctx, s.now())
-			if err != nil {
-				s.logger.Warn("cleanup of expired records failed", "err", err)
-			} else if n > 0 {
-				s.logger.Info("expired records removed", "count", n)
-			}
+			fn()
 		}
 	}
 }

@@ -22,6 +22,24 @@ var (
 	ErrTokenReused = errors.New("store: refresh token reused")
 )
 
+// Why a backend cannot be opened or cannot write, in the words an operator
+// needs: the errors of opening a database and of CheckWrite wrap one of
+// these when the backend can tell.
+var (
+	// ErrDiskFull: the file system or the database server has no space
+	// left.
+	ErrDiskFull = errors.New("disk full")
+	// ErrReadOnly: the file system is mounted read-only, or the database
+	// takes no writes (a standby).
+	ErrReadOnly = errors.New("read-only")
+	// ErrLocked: another process holds the database's write lock for
+	// longer than the busy timeout.
+	ErrLocked = errors.New("database locked")
+	// ErrMissing: the database is not there: its file or directory was
+	// deleted, moved or replaced, or it holds no schema.
+	ErrMissing = errors.New("database missing")
+)
+
 // User is an end user who obtains tokens with the password grant.
 //
 // Username is the normalised login name and the "sub" of the user's access
@@ -249,6 +267,14 @@ type Store interface {
 
 	// Ping reports whether the backend can serve requests.
 	Ping(ctx context.Context) error
+	// CheckWrite writes a record of its own at now, to tell whether the
+	// backend takes writes; its error wraps ErrDiskFull, ErrReadOnly,
+	// ErrLocked or ErrMissing when that is why not.
+	CheckWrite(ctx context.Context, now time.Time) error
+	// Checkpoint does the backend's periodic upkeep: SQLite copies its
+	// write-ahead log into the database file and truncates it, giving
+	// its space back to the file system.
+	Checkpoint(ctx context.Context) error
 	// Close releases the backend's resources.
 	Close() error
 }

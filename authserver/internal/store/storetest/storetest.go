@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		run  func(t *testing.T, s store.Store)
 	}{
 		{"Ping", testPing},
+		{"CheckWrite", testCheckWrite},
 		{"ClaimOnce", testClaimOnce},
 		{"ClaimOnceConcurrent", testClaimOnceConcurrent},
 
@@ -115,6 +116,26 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 func testPing(t *testing.T, s store.Store) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatalf("Ping: %v", err)
+	}
+}
+
+// testCheckWrite: a store that takes writes passes its write check, as
+// often as asked, and its upkeep does no harm.
+func testCheckWrite(t *testing.T, s store.Store) {
+	for i := range 3 {
+		if err := s.CheckWrite(t.Context(), at(time.Duration(i)*time.Second)); err != nil {
+			t.Fatalf("CheckWrite %d: %v", i, err)
+		}
+	}
+	must(t, "CreateUser", s.CreateUser(ctx(t), sampleUser("alice")))
+	if err := s.Checkpoint(t.Context()); err != nil {
+		t.Fatalf("Checkpoint: %v", err)
+	}
+	if _, err := s.GetUser(ctx(t), "alice"); err != nil {
+		t.Fatalf("GetUser after Checkpoint: %v", err)
+	}
+	if err := s.CheckWrite(t.Context(), time.Time{}); err == nil {
+		t.Fatal("CheckWrite at the zero time succeeded")
 	}
 }
 
