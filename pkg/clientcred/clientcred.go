@@ -46,8 +46,11 @@ type Config struct {
 
 // TokenSource returns a source of access tokens for cfg. Tokens are cached
 // and renewed EarlyExpiry before they expire; concurrent callers share one
-// token and one renewal. Every token request uses ctx: pass a context that
-// lives as long as the source, not a request's.
+// token and one renewal, and while a renewal runs they wait for it and
+// share its outcome, error included, so that a token endpoint that is down
+// sees one request at a time, not one per waiting goroutine in turn. Every
+// token request uses ctx: pass a context that lives as long as the source,
+// not a request's.
 func TokenSource(ctx context.Context, cfg Config) oauth2.TokenSource {
 	ctx = withHTTPClient(ctx, cfg)
 	cc := &clientcredentials.Config{
@@ -62,10 +65,16 @@ func TokenSource(ctx context.Context, cfg Config) oauth2.TokenSource {
 	if early <= 0 {
 		early = DefaultEarlyExpiry
 	}
-	// cc.TokenSource caches; wrapping it sets the renewal margin of that
-	// same cache rather than stacking a second one.
-	return oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), early)
+	return &oneFlight{src: requester{ctx, cc}, early: early, now: time.Now}
 }
+
+// requester makes a token request each time it is asked for a token.
+type requester struct {
+	ctx context.Context
+	cc  *clientcredentials.Config
+}
+
+func (r requester) Token() (*oauth2.Token, error) { return r.cc.Token(r.ctx) }
 
 // Client returns an *http.Client that sends requests with a token from
 // TokenSource(ctx, cfg) in the Authorization header. It shares the
