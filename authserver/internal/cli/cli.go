@@ -83,6 +83,7 @@ var commands = []command{
 	clientsRotateSecretCommand,
 	keysListCommand,
 	keysRotateCommand,
+	keysRevokeCommand,
 	backupCommand,
 	healthcheckCommand,
 }

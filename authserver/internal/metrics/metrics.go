@@ -31,6 +31,7 @@ type Metrics struct {
 	reuse         prometheus.Counter
 	retries       prometheus.Counter
 	writable      prometheus.Gauge
+	revocations   prometheus.Counter
 	codeReuse     prometheus.Counter
 	storeDuration *prometheus.HistogramVec
 	keyRotations  *prometheus.CounterVec
@@ -82,6 +83,10 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 			Name: "fastsafe_auth_store_writable",
 			Help: "1 if the last readiness check could write to the store, 0 if it could not (disk full, read-only, locked, database missing); /readyz answers 503 meanwhile.",
 		}),
+		revocations: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fastsafe_auth_signing_key_revocations_total",
+			Help: "Signing keys this server published and then found revoked ('authserver keys revoke'), after which it no longer publishes or uses them.",
+		}),
 		codeReuse: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "fastsafe_auth_code_reuse_detected_total",
 			Help: "Authorization codes presented a second time; each revokes the grant the first use started.",
@@ -104,7 +109,7 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpRequests, m.httpDuration, m.tokensIssued, m.tokenErrors, m.bcrypt,
-		m.throttled, m.reuse, m.retries, m.writable, m.codeReuse, m.storeDuration, m.keyRotations, m.backups,
+		m.throttled, m.reuse, m.retries, m.writable, m.revocations, m.codeReuse, m.storeDuration, m.keyRotations, m.backups,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -175,6 +180,14 @@ func (m *Metrics) StoreWritable(ok bool) {
 			v = 1
 		}
 		m.writable.Set(v)
+	}
+}
+
+// KeyRevoked counts a signing key this server published and then found
+// revoked.
+func (m *Metrics) KeyRevoked(string) {
+	if m != nil {
+		m.revocations.Inc()
 	}
 }
 

@@ -148,6 +148,18 @@ func (s *timedStore) DeleteSigningKey(ctx context.Context, id string) error {
 	return s.Store.DeleteSigningKey(ctx, id)
 }
 
+// GetSigningKey implements store.Store.
+func (s *timedStore) GetSigningKey(ctx context.Context, id string) (store.SigningKey, error) {
+	defer s.m.observeStore("GetSigningKey", s.m.now())
+	return s.Store.GetSigningKey(ctx, id)
+}
+
+// RevokeSigningKey implements store.Store.
+func (s *timedStore) RevokeSigningKey(ctx context.Context, id string, now time.Time) error {
+	defer s.m.observeStore("RevokeSigningKey", s.m.now())
+	return s.Store.RevokeSigningKey(ctx, id, now)
+}
+
 // DeleteExpired implements store.Store.
 func (s *timedStore) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 	defer s.m.observeStore("DeleteExpired", s.m.now())

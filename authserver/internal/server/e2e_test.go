@@ -199,9 +199,8 @@ func (e *env) do(req *http.Request) (*http.Response, map[string]any) {
 	return resp, m
 }
 
-// verifyWithJWKS checks an access token the way any third party would:
-// fetch the JWKS, pick the key by kid, verify with golang-jwt.
-func (e *env) verifyWithJWKS(token string) (*claims.AccessToken, jwt.MapClaims) {
+// keySet fetches the server's JWKS.
+func (e *env) keySet() jwks.Set {
 	e.t.Helper()
 	resp, err := http.Get(e.url + "/.well-known/jwks.json")
 	if err != nil {
@@ -212,6 +211,14 @@ func (e *env) verifyWithJWKS(token string) (*claims.AccessToken, jwt.MapClaims) 
 	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
 		e.t.Fatal(err)
 	}
+	return set
+}
+
+// verifyWithJWKS checks an access token the way any third party would:
+// fetch the JWKS, pick the key by kid, verify with golang-jwt.
+func (e *env) verifyWithJWKS(token string) (*claims.AccessToken, jwt.MapClaims) {
+	e.t.Helper()
+	set := e.keySet()
 	keyfunc := func(t *jwt.Token) (any, error) {
 		for _, k := range set.Keys {
 			if k.Kid == t.Header["kid"] {

@@ -80,6 +80,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 		ReloadInterval: o.keyReloadInterval,
 		Now:            now,
 		Logger:         logger,
+		Revoked:        m.KeyRevoked,
 	})
 	if err := keyring.Load(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)

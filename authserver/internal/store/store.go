@@ -122,17 +122,25 @@ type RefreshToken struct {
 
 // SigningKey is an asymmetric key pair the server signs access tokens with.
 //
-// Keys are never updated: the active key is the newest whose ActivatesAt has
-// passed, an older key is retired when its successor activates, and it stays
-// published until every token it signed has expired. All of that is derived
-// from the set of keys, so rotation is a single insert.
+// Keys are only ever revoked, never otherwise updated: the active key is the
+// newest whose ActivatesAt has passed, an older key is retired when its
+// successor activates, and it stays published until every token it signed
+// has expired. All of that is derived from the set of keys, so rotation is
+// a single insert, and revocation a single update.
 type SigningKey struct {
 	ID          string // "kid"
 	Algorithm   string // RS256, ES256 or EdDSA
 	PrivateKey  []byte // PKCS#8 DER
 	CreatedAt   time.Time
 	ActivatesAt time.Time // published from CreatedAt, signs from ActivatesAt
+	// RevokedAt is when the key was withdrawn ('authserver keys revoke'),
+	// zero while it is not: a revoked key is neither published nor used,
+	// and the tokens it signed are inactive.
+	RevokedAt time.Time
 }
+
+// Revoked reports whether the key was withdrawn.
+func (k SigningKey) Revoked() bool { return !k.RevokedAt.IsZero() }
 
 // Store is the contract every backend fulfils. Methods are safe for
 // concurrent use by several goroutines and several processes sharing the
@@ -208,6 +216,12 @@ type Store interface {
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// DeleteSigningKey removes a key; ErrNotFound if there is no such key.
 	DeleteSigningKey(ctx context.Context, id string) error
+	// GetSigningKey returns the key with that ID, revoked or not.
+	GetSigningKey(ctx context.Context, id string) (SigningKey, error)
+	// RevokeSigningKey records that key id was revoked at now; revoking
+	// twice is not an error and keeps the first time. ErrNotFound if there
+	// is no such key.
+	RevokeSigningKey(ctx context.Context, id string, now time.Time) error
 
 	// DeleteExpired removes refresh tokens and families whose absolute
 	// expiry is before now, revocation records past their token's

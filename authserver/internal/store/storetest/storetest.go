@@ -82,6 +82,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"SigningKeyAlreadyExists", testSigningKeyAlreadyExists},
 		{"DeleteSigningKey", testDeleteSigningKey},
+		{"RevokeSigningKey", testRevokeSigningKey},
 
 		{"DeleteExpired", testDeleteExpired},
 		{"DeleteExpiredMany", testDeleteExpiredMany},
@@ -226,7 +227,7 @@ func normConsent(c store.Consent) store.Consent {
 
 func normKey(k store.SigningKey) store.SigningKey {
 	k.PrivateKey = normBytes(k.PrivateKey)
-	k.CreatedAt, k.ActivatesAt = normTime(k.CreatedAt), normTime(k.ActivatesAt)
+	k.CreatedAt, k.ActivatesAt, k.RevokedAt = normTime(k.CreatedAt), normTime(k.ActivatesAt), normTime(k.RevokedAt)
 	return k
 }
 
