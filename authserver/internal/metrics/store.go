@@ -166,6 +166,24 @@ func (s *timedStore) DeleteExpired(ctx context.Context, now time.Time) (int, err
 	return s.Store.DeleteExpired(ctx, now)
 }
 
+// GetFailures implements store.Store.
+func (s *timedStore) GetFailures(ctx context.Context, keys []string) ([]store.FailureRecord, error) {
+	defer s.m.observeStore("GetFailures", s.m.now())
+	return s.Store.GetFailures(ctx, keys)
+}
+
+// UpdateFailures implements store.Store.
+func (s *timedStore) UpdateFailures(ctx context.Context, key string, now time.Time, update func(store.FailureRecord) store.FailureRecord) (store.FailureRecord, error) {
+	defer s.m.observeStore("UpdateFailures", s.m.now())
+	return s.Store.UpdateFailures(ctx, key, now, update)
+}
+
+// DeleteFailures implements store.Store.
+func (s *timedStore) DeleteFailures(ctx context.Context, key string) error {
+	defer s.m.observeStore("DeleteFailures", s.m.now())
+	return s.Store.DeleteFailures(ctx, key)
+}
+
 // CheckWrite implements store.Store.
 func (s *timedStore) CheckWrite(ctx context.Context, now time.Time) error {
 	defer s.m.observeStore("CheckWrite", s.m.now())

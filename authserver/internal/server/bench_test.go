@@ -39,9 +39,17 @@ func benchServerAt(b testing.TB, alg, db string) http.Handler {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = st.Close() })
+	return benchServerOn(b, st, func(c *config.Config) { c.SigningAlg = alg })
+}
+
+// benchServerOn is benchServer on the store st, with the settings adjust
+// changes.
+func benchServerOn(b testing.TB, st store.Store, adjust func(*config.Config)) http.Handler {
+	b.Helper()
+	ctx := context.Background()
 	cfg := config.Defaults()
 	cfg.Issuer = "http://auth.test"
-	cfg.SigningAlg = alg
+	adjust(&cfg)
 	now := time.Now().Truncate(time.Second)
 	hash, err := bcrypt.GenerateFromPassword([]byte(userPassword), cfg.BcryptCost)
 	if err != nil {

@@ -78,9 +78,23 @@ func seedReplicas(t *testing.T, st store.Store) {
 	}
 }
 
+// seededDatabase returns the URL of a new PostgreSQL schema with the users
+// and the client of seedReplicas.
+func seededDatabase(t *testing.T) string {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	seeder, err := sqlstore.OpenPostgres(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedReplicas(t, seeder)
+	seeder.Close()
+	return dsn
+}
+
 // startReplica runs a server on dsn until the test ends, and checks then
 // that its log holds no secret.
-func startReplica(t *testing.T, name, dsn string) *replica {
+func startReplica(t *testing.T, name, dsn string, adjust ...func(*config.Config)) *replica {
 	t.Helper()
 	logs := &logbuf.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("replica", name)
@@ -97,6 +111,9 @@ func startReplica(t *testing.T, name, dsn string) *replica {
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.ShutdownDrain = 0 // no load balancer to wait for
+	for _, a := range adjust {
+		a(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, st, logger, time.Now, server.WithKeyReloadInterval(keyReload))
 	if err != nil {
@@ -140,12 +157,18 @@ type tokenResponse struct {
 
 // token posts a token request authenticated as the web client.
 func (r *replica) token(form url.Values) (tokenResponse, error) {
+	return r.tokenAs(replicaSecret, form)
+}
+
+// tokenAs posts a token request authenticated as the web client with
+// secret.
+func (r *replica) tokenAs(secret string, form url.Values) (tokenResponse, error) {
 	req, err := http.NewRequest(http.MethodPost, r.url+"/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return tokenResponse{}, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("web", url.QueryEscape(replicaSecret))
+	req.SetBasicAuth("web", url.QueryEscape(secret))
 	resp, err := r.http.Do(req)
 	if err != nil {
 		return tokenResponse{}, err
@@ -266,13 +289,7 @@ func wantError(t *testing.T, what string, tr tokenResponse, status int, code str
 // TestReplicas runs two authorization servers on one PostgreSQL database:
 // whatever one of them issues, rotates or changes, the other honours.
 func TestReplicas(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	seeder, err := sqlstore.OpenPostgres(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seedReplicas(t, seeder)
-	seeder.Close()
+	dsn := seededDatabase(t)
 	a := startReplica(t, "a", dsn)
 	b := startReplica(t, "b", dsn)
 
@@ -400,13 +417,7 @@ func TestReplicas(t *testing.T) {
 // temporarily_unavailable, keeps publishing its keys, leaves nothing half
 // done, and recovers without a restart.
 func TestReplicaLosesDatabase(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	seeder, err := sqlstore.OpenPostgres(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seedReplicas(t, seeder)
-	seeder.Close()
+	dsn := seededDatabase(t)
 	proxy, viaProxy := pgtest.NewProxy(t, dsn)
 	r := startReplica(t, "a", viaProxy)
 

@@ -69,6 +69,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	shared := sharedByReplicas(st)
 	st = m.Store(st)
 	hasher, err := password.NewHasher(cfg.BcryptCost, cfg.BcryptConcurrency, password.WithObserver(now, m.ObserveBcrypt))
 	if err != nil {
@@ -95,7 +96,11 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 			return nil, err
 		}
 	}
-	guard, err := newGuard(cfg, logger, now, m.Throttled)
+	var records throttle.Records
+	if shared {
+		records = st
+	}
+	guard, err := newGuard(cfg, records, logger, now, m.Throttled)
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +134,15 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 		userinfo:   userinfo.New(inspector, st, logger),
 	})
 	return s, nil
+}
+
+// sharedByReplicas reports whether st is a database several replicas
+// share (PostgreSQL), where the brute-force limits keep their counts, so
+// that N replicas allow what one allows. A SQLite file serves one server,
+// which keeps them in memory.
+func sharedByReplicas(st store.Store) bool {
+	b, ok := st.(interface{ Backend() string })
+	return ok && b.Backend() == "postgres"
 }
 
 // codeTTL is how long an authorization code is valid (RFC 6749 §4.1.2
@@ -185,8 +199,9 @@ func newRotator(cfg config.Config, st signing.RotationStore, keyring *signing.Ke
 }
 
 // newGuard builds the brute-force defence of the token, introspection and
-// revocation endpoints from the settings.
-func newGuard(cfg config.Config, logger *slog.Logger, now func() time.Time, throttled func(kind string)) (*throttle.Guard, error) {
+// revocation endpoints from the settings, with its failure counts in
+// records when replicas share them (nil: in memory).
+func newGuard(cfg config.Config, records throttle.Records, logger *slog.Logger, now func() time.Time, throttled func(kind string)) (*throttle.Guard, error) {
 	proxies, err := clientip.ParseTrusted(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
@@ -196,6 +211,7 @@ func newGuard(cfg config.Config, logger *slog.Logger, now func() time.Time, thro
 		Client:    throttle.Policy{MaxFailures: cfg.ClientMaxFailures, Lockout: cfg.LoginLockout},
 		Address:   throttle.Policy{MaxFailures: cfg.AddressMaxFailures, Lockout: cfg.LoginLockout},
 		Addresses: clientip.New(proxies),
+		Records:   records,
 		Now:       now,
 		Logger:    logger,
 		Throttled: throttled,

@@ -225,9 +225,10 @@ type Store interface {
 
 	// DeleteExpired removes refresh tokens and families whose absolute
 	// expiry is before now, revocation records past their token's
-	// expiry, browser sessions past theirs, and authorization codes an
-	// hour past theirs (so that a second use is still recognised). It
-	// returns how many records it removed.
+	// expiry, browser sessions past theirs, authorization codes an
+	// hour past theirs (so that a second use is still recognised), and
+	// failure records past their ForgetAt. It returns how many records it
+	// removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 
 	// CreateRefreshFamily starts family f without a refresh token: a grant
@@ -273,6 +274,20 @@ type Store interface {
 	// caller, however many processes call it at once, and false ever
 	// after, even if what the step created was later changed or deleted.
 	ClaimOnce(ctx context.Context, name string, at time.Time) (bool, error)
+
+	// GetFailures returns the failure records of those of keys that have
+	// one, in no order.
+	GetFailures(ctx context.Context, keys []string) ([]FailureRecord, error)
+	// UpdateFailures applies update to the failure record of key (a zero
+	// record with that Key if there is none), in one transaction that
+	// locks it, and stores and returns what update returns: of concurrent
+	// updates of one key, in any number of processes, each sees the
+	// outcome of the one before. update may run while other writers wait:
+	// it must be quick and must not call the store. now is when a new
+	// record is made.
+	UpdateFailures(ctx context.Context, key string, now time.Time, update func(FailureRecord) FailureRecord) (FailureRecord, error)
+	// DeleteFailures removes the failure record of key, if there is one.
+	DeleteFailures(ctx context.Context, key string) error
 
 	// Secret returns the secret stored under name, storing candidate
 	// under it at now first if there is none: every caller, in every
@@ -340,4 +355,20 @@ type Consent struct {
 	Scopes    []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// FailureRecord is what a brute-force limit (package throttle) keeps of one
+// key when replicas share its counts: the failures since the last lockout,
+// the lockouts so far, when the last failure came and until when the key
+// is locked out. Key is the limit's own (its kind and a hash), never a user
+// name or an address.
+type FailureRecord struct {
+	Key         string
+	Failures    int
+	Lockouts    int
+	LastFailure time.Time
+	LockedUntil time.Time
+	// ForgetAt is when the record may be deleted: it says nothing any
+	// more.
+	ForgetAt time.Time
 }

@@ -33,4 +33,13 @@
 // A locked client or address gets 429 with Retry-After; a locked account
 // gets the answer a wrong password gets, so that guessing cannot tell a
 // lockout (or an account's existence) from a wrong guess.
+//
+// Replicas on one PostgreSQL database share the counts (Options.Records):
+// they live in the store, keyed by the limit and a hash of the key, so that
+// N replicas allow what one allows. Checking the limits is one read
+// (AllowClient reads the address's and the client's counts at once), a
+// failure one short transaction that locks its record, a successful login
+// one delete; records are deleted once forgotten, with the other expired
+// records. While the store cannot be reached, a replica counts in memory,
+// alone. A single server on SQLite keeps the counts in memory.
 package throttle

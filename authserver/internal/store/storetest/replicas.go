@@ -25,6 +25,7 @@ func RunReplicas(t *testing.T, newPair func(t *testing.T) (a, b store.Store)) {
 		{"ConcurrentRotation", testReplicasConcurrentRotation},
 		{"ConcurrentRetries", raceRetries},
 		{"ConcurrentSecrets", raceSecrets},
+		{"ConcurrentFailures", raceFailures},
 		{"RotateWhileRevoking", testReplicasRotateWhileRevoking},
 		{"ConcurrentUpdateUser", testReplicasConcurrentUpdateUser},
 		{"ConcurrentSubjectClaims", testReplicasConcurrentSubjectClaims},

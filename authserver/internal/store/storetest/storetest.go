@@ -76,6 +76,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RotateRetry", testRotateRetry},
 		{"RotateRetryRefused", testRotateRetryRefused},
 		{"Secret", testSecret},
+		{"FailureRecords", testFailureRecords},
 
 		{"RevokeAccessToken", testRevokeAccessToken},
 
@@ -102,6 +103,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"ConcurrentRotation", testConcurrentRotation},
 		{"ConcurrentRetries", testConcurrentRetries},
+		{"ConcurrentFailures", func(t *testing.T, s store.Store) { raceFailures(t, s, s) }},
 		{"ConcurrentSecrets", func(t *testing.T, s store.Store) { raceSecrets(t, s, s) }},
 		{"ConcurrentUpdateUser", testConcurrentUpdateUser},
 		{"ConcurrentUpdateClient", testConcurrentUpdateClient},
