@@ -86,7 +86,7 @@ type RemoteOptions struct {
 	MaxWait time.Duration
 	// Cooldown is the minimum time between two fetches triggered by
 	// unknown key ids: a flood of tokens with unknown kids costs at most
-	// one fetch per Cooldown. Background refreshes and explicit Refresh
+	// one fetch per Cooldown, or per second while the last fetch failed. Background refreshes and explicit Refresh
 	// calls are not limited by it. Default DefaultCooldown (30s).
 	Cooldown time.Duration
 	// MaxBytes bounds the size of the metadata and key set documents.
@@ -343,7 +343,7 @@ func (r *Remote) Key(ctx context.Context, kid string) (PublicKey, error) {
 	c := r.inflight
 	if c == nil {
 		now := r.now()
-		if since := now.Sub(r.lastUnknown); !r.lastUnknown.IsZero() && since >= 0 && since < r.cooldown {
+		if since := now.Sub(r.lastUnknown); !r.lastUnknown.IsZero() && since >= 0 && since < r.cooldownNow() {
 			r.mu.Unlock()
 			if r.lastFailed.Load() || !r.Ready() {
 				return PublicKey{}, fmt.Errorf("%w: key %q not cached, and the last fetch failed (refresh cooldown)", ErrUnavailable, kid)
@@ -375,6 +375,20 @@ func (r *Remote) Key(ctx context.Context, kid string) (PublicKey, error) {
 		return PublicKey{}, fmt.Errorf("%w: key %q not cached, and the fetch failed: %w", ErrUnavailable, kid, c.err)
 	}
 	return PublicKey{}, fmt.Errorf("%w %q", ErrUnknownKey, kid)
+}
+
+// failedCooldown bounds the cooldown after a failed fetch: an issuer that
+// comes back is tried again within a second, so that tokens of a key not
+// yet cached are served soon after, not up to Cooldown later.
+const failedCooldown = time.Second
+
+// cooldownNow is the least time between two fetches triggered by unknown
+// key ids: Cooldown, or failedCooldown while the last fetch failed.
+func (r *Remote) cooldownNow() time.Duration {
+	if r.lastFailed.Load() {
+		return min(r.cooldown, failedCooldown)
+	}
+	return r.cooldown
 }
 
 // Refresh fetches the key set now, or joins the fetch already in flight, and

@@ -36,13 +36,19 @@ func TestRemoteUnavailableIsNotUnknown(t *testing.T) {
 		t.Fatalf("%d fetches, want 1: the cooldown holds after a failure too", n)
 	}
 
+	// The issuer is back: after a failed fetch the cooldown is a second,
+	// not a minute, so the next unknown key id fetches soon.
 	srv.Serve(okJSON(setJSON(t, mustJWK(t, "old", "ES256", &k.p256.PublicKey)), ""))
-	clock.Add(time.Minute)
+	clock.Add(time.Second)
 	if _, err := r.Key(t.Context(), "new"); !errors.Is(err, ErrUnknownKey) || errors.Is(err, ErrUnavailable) {
 		t.Fatalf("a fetched set without the key: err = %v, want ErrUnknownKey", err)
 	}
+	clock.Add(time.Second)
 	if _, err := r.Key(t.Context(), "new"); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("during the cooldown after a good fetch: err = %v, want ErrUnknownKey", err)
+	}
+	if n := srv.hits.Load(); n != 2 {
+		t.Fatalf("%d fetches, want 2: the cooldown after a good fetch is the whole minute", n)
 	}
 }
 
