@@ -2,76 +2,17 @@ package faults_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/fastsafe/fastsafe/e2e/harness"
+	"github.com/fastsafe/fastsafe/internal/faultyhttp"
 )
-
-// keyEndpoint stands between the resource server and the auth server's
-// key set, and is made slow or dead at will.
-type keyEndpoint struct {
-	*httptest.Server
-	mu      sync.Mutex
-	mode    string        // "up", "slow" or "dead"
-	release chan struct{} // frees the slow requests, to answer as the new mode says
-}
-
-func newKeyEndpoint(t *testing.T, jwksURL string) *keyEndpoint {
-	k := &keyEndpoint{mode: "up", release: make(chan struct{})}
-	k.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k.mu.Lock()
-		mode, release := k.mode, k.release
-		k.mu.Unlock()
-		if mode == "slow" {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-				return
-			}
-			k.mu.Lock()
-			mode = k.mode
-			k.mu.Unlock()
-		}
-		if mode == "dead" {
-			// As a crashed issuer behind a proxy: no key set.
-			http.Error(w, "bad gateway", http.StatusBadGateway)
-			return
-		}
-		resp, err := http.Get(jwksURL)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", resp.Header.Get("Cache-Control"))
-		_, _ = io.Copy(w, resp.Body)
-	}))
-	t.Cleanup(func() {
-		k.set("up")
-		k.Close()
-	})
-	return k
-}
-
-func (k *keyEndpoint) set(mode string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.mode == "slow" {
-		close(k.release)
-		k.release = make(chan struct{})
-	}
-	k.mode = mode
-}
 
 // search calls the resource server with token and returns the status,
 // the Retry-After and the OAuth error.
@@ -115,7 +56,7 @@ func TestKeyEndpointSlowAndDead(t *testing.T) {
 	auth := harness.StartAuth(t, harness.AuthOptions{Env: map[string]string{"AUTH_LOG_LEVEL": "warn"}})
 	id, secret := "svc", ""
 	secret = auth.AddClient(id, "--grants", "client_credentials", "--scopes", "search", "--audience", "search-api")
-	keys := newKeyEndpoint(t, auth.URL+"/.well-known/jwks.json")
+	keys := faultyhttp.New(t, auth.URL+"/.well-known/jwks.json")
 	rs := harness.StartResource(t, auth, harness.ResourceOptions{Env: map[string]string{
 		"RS_JWKS_URL": keys.URL, "RS_JWKS_WAIT": "1s", "RS_LOG_LEVEL": "warn",
 	}})
@@ -143,8 +84,8 @@ func TestKeyEndpointSlowAndDead(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	for _, mode := range []string{"slow", "dead"} {
-		keys.set(mode)
+	for _, mode := range []string{faultyhttp.Slow, faultyhttp.Dead} {
+		keys.Set(mode)
 		time.Sleep(1100 * time.Millisecond) // past the cooldown of a failed fetch
 		code, retry, errCode, took := search(t, rs, fresh)
 		if code != http.StatusServiceUnavailable || retry == "" || errCode != "temporarily_unavailable" {
@@ -161,7 +102,7 @@ func TestKeyEndpointSlowAndDead(t *testing.T) {
 		}
 	}
 
-	keys.set("up")
+	keys.Set(faultyhttp.Up)
 	deadline = time.Now().Add(30 * time.Second)
 	for {
 		code, _, errCode, _ := search(t, rs, fresh)

@@ -5,13 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/fastsafe/fastsafe/internal/faultyhttp"
 	"github.com/fastsafe/fastsafe/pkg/tokentest"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 )
@@ -121,59 +120,6 @@ func TestServeDrains(t *testing.T) {
 	}
 }
 
-// keyEndpoint serves the key set of a stand-in issuer, slowly or not at
-// all when a test says so.
-type keyEndpoint struct {
-	*httptest.Server
-	mu      sync.Mutex
-	mode    string        // "up", "slow" or "down"
-	release chan struct{} // frees the slow answers
-}
-
-func newKeyEndpoint(t *testing.T, issuer *tokentest.Issuer) *keyEndpoint {
-	k := &keyEndpoint{mode: "up", release: make(chan struct{})}
-	k.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k.mu.Lock()
-		mode, release := k.mode, k.release
-		k.mu.Unlock()
-		switch mode {
-		case "down":
-			http.Error(w, "down", http.StatusBadGateway)
-			return
-		case "slow":
-			select {
-			case <-release:
-			case <-r.Context().Done():
-				return
-			}
-		}
-		resp, err := http.Get(issuer.JWKSURL())
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.Copy(w, resp.Body)
-	}))
-	t.Cleanup(func() {
-		k.set("up")
-		k.Close()
-	})
-	return k
-}
-
-// set switches the endpoint to mode, freeing the slow answers if any.
-func (k *keyEndpoint) set(mode string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.mode == "slow" {
-		close(k.release)
-		k.release = make(chan struct{})
-	}
-	k.mode = mode
-}
-
 // wantUnavailable checks that a is the 503 of a token that cannot be
 // verified now: Retry-After, no challenge, temporarily_unavailable.
 func wantUnavailable(t *testing.T, what string, code int, header http.Header, body string) {
@@ -191,8 +137,8 @@ func wantUnavailable(t *testing.T, what string, code int, header http.Header, bo
 func TestServeKeysUnavailable(t *testing.T) {
 	issuer := tokentest.NewIssuer()
 	t.Cleanup(issuer.Close)
-	keys := newKeyEndpoint(t, issuer)
-	keys.set("down")
+	keys := faultyhttp.New(t, issuer.JWKSURL())
+	keys.Set(faultyhttp.Dead)
 	cfg, ln, base, _ := serveConfig(t, func(c *config.Config) {
 		c.Issuer = issuer.URL
 		c.JWKSURL = keys.URL
@@ -216,7 +162,7 @@ func TestServeKeysUnavailable(t *testing.T) {
 	code, header, body := fetch(t, base+"/search?query=apple", good)
 	wantUnavailable(t, "a token before any key set", code, header, body)
 
-	keys.set("up")
+	keys.Set(faultyhttp.Up)
 	waitReady(t, base)
 	if code, _, body := fetch(t, base+"/search?query=apple", good); code != http.StatusOK {
 		t.Fatalf("search with a good token: %d %s", code, body)
@@ -225,7 +171,7 @@ func TestServeKeysUnavailable(t *testing.T) {
 	// A token of a key the server has not seen, with the key endpoint
 	// slow: the request waits --jwks-wait, not more.
 	rotated := tokentest.Sign(tokentest.NewKey(), "rotated", issuer.Claims(cfg.Audience, "search", time.Now()))
-	keys.set("slow")
+	keys.Set(faultyhttp.Slow)
 	pastCooldown()
 	began := time.Now()
 	code, header, body = fetch(t, base+"/search?query=apple", rotated)
@@ -238,7 +184,7 @@ func TestServeKeysUnavailable(t *testing.T) {
 	}
 
 	// The key endpoint answers, with a key set that lacks the key: 401.
-	keys.set("up")
+	keys.Set(faultyhttp.Up)
 	pastCooldown()
 	if code, header, _ := fetch(t, base+"/search?query=apple", rotated); code != http.StatusUnauthorized ||
 		!strings.Contains(header.Get("WWW-Authenticate"), "invalid_token") {
