@@ -190,6 +190,17 @@ func (p *Process) Terminate() {
 	}
 }
 
+// Signal sends sig to the process, such as SIGHUP, which makes the
+// resource server fetch the key set at once.
+func (p *Process) Signal(sig os.Signal) {
+	p.t.Helper()
+	if p.cmd != nil {
+		if err := p.cmd.Process.Signal(sig); err != nil {
+			p.t.Errorf("signal %s: %v", sig, err)
+		}
+	}
+}
+
 // Wait waits, at most timeout, for the process to exit, and returns how
 // it exited.
 func (p *Process) Wait(timeout time.Duration) error {
