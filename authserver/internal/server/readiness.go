@@ -20,6 +20,10 @@ const (
 	// checkpointEvery is how often the store's write-ahead log is
 	// checkpointed and truncated, so that it gives back the space it took.
 	checkpointEvery = 30 * time.Second
+	// checkStoreEvery is how often the store is checked without a probe,
+	// so that the log and fastsafe_auth_store_writable tell when it stops
+	// taking writes even where nothing probes /readyz.
+	checkStoreEvery = 10 * time.Second
 )
 
 // readiness tells whether the store can serve: it answers and takes writes.
@@ -128,4 +132,11 @@ func (s *Server) checkpoint(ctx context.Context) {
 			s.logger.Warn("checkpoint of the store's write-ahead log failed; the next one retries", "cause", cause(err), "err", err)
 		}
 	})
+}
+
+// watchStore checks the store at once and every checkStoreEvery until ctx
+// is done.
+func (s *Server) watchStore(ctx context.Context) {
+	_ = s.ready.check(ctx)
+	every(ctx, checkStoreEvery, func() { _ = s.ready.check(ctx) })
 }

@@ -252,6 +252,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go s.keyring.Run(bg)
 	go s.cleanup(bg)
 	go s.checkpoint(bg)
+	go s.watchStore(bg)
 	if s.rotator != nil {
 		go s.rotator.Run(bg)
 	}
