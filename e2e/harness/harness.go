@@ -217,21 +217,6 @@ func (p *Process) Wait(timeout time.Duration) error {
 	}
 }
 
-// Exited reports whether the process has exited, and how: a process that
-// was not started, or was waited for, has not.
-func (p *Process) Exited() (bool, error) {
-	if p.cmd == nil {
-		return false, nil
-	}
-	select {
-	case err := <-p.done:
-		p.cmd = nil
-		return true, err
-	default:
-		return false, nil
-	}
-}
-
 // waitHTTP polls url until it answers 200, for at most 30 seconds.
 func waitHTTP(t testing.TB, p *Process, url string) {
 	t.Helper()

@@ -160,6 +160,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.T
 		s.log.WarnContext(ctx, "refresh token reused; revoked its family", "family", f.ID)
 		return false, s.errs.Prefix("rotate refresh token", store.ErrTokenReused)
 	}
+	if retried {
+		s.log.InfoContext(ctx, "refresh token presented again within the grace window; same successor", "family", f.ID)
+	}
 	return retried, nil
 }
 
