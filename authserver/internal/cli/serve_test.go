@@ -115,7 +115,10 @@ func TestServeRefusesMissingDatabase(t *testing.T) {
 			}
 			var stdout, stderr bytes.Buffer
 			getenv := func(k string) string { return map[string]string{"AUTH_DB": tt.db}[k] }
-			code := Main(t.Context(), []string{"--addr", "127.0.0.1:0"}, strings.NewReader(""), &stdout, &stderr, getenv)
+			// A serve that starts after all is stopped, and fails the test.
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			code := Main(ctx, []string{"--addr", "127.0.0.1:0", "--shutdown-drain", "0s"}, strings.NewReader(""), &stdout, &stderr, getenv)
 			if code != ExitFailure {
 				t.Fatalf("serve exited with %d, want %d; stderr:\n%s", code, ExitFailure, stderr.String())
 			}
