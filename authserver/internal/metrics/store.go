@@ -184,6 +184,12 @@ func (s *timedStore) DeleteFailures(ctx context.Context, key string) error {
 	return s.Store.DeleteFailures(ctx, key)
 }
 
+// ListFailures implements store.Store.
+func (s *timedStore) ListFailures(ctx context.Context, since, now time.Time) ([]store.FailureRecord, error) {
+	defer s.m.observeStore("ListFailures", s.m.now())
+	return s.Store.ListFailures(ctx, since, now)
+}
+
 // CheckWrite implements store.Store.
 func (s *timedStore) CheckWrite(ctx context.Context, now time.Time) error {
 	defer s.m.observeStore("CheckWrite", s.m.now())

@@ -50,6 +50,9 @@ type Server struct {
 	draining atomic.Bool
 	// ready checks that the store takes writes, for /readyz.
 	ready *readiness
+	// guard is the brute-force defence; with counts shared by replicas it
+	// keeps its view of the keys failing elsewhere while serving.
+	guard *throttle.Guard
 }
 
 // New assembles the server on st: it loads (or, on first start, creates)
@@ -104,6 +107,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	s.guard = guard
 	succKey, err := successorKey(ctx, st, now())
 	if err != nil {
 		return nil, err
@@ -253,6 +257,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go s.cleanup(bg)
 	go s.checkpoint(bg)
 	go s.watchStore(bg)
+	go s.guard.Run(bg)
 	if s.rotator != nil {
 		go s.rotator.Run(bg)
 	}

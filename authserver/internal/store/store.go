@@ -288,6 +288,9 @@ type Store interface {
 	UpdateFailures(ctx context.Context, key string, now time.Time, update func(FailureRecord) FailureRecord) (FailureRecord, error)
 	// DeleteFailures removes the failure record of key, if there is one.
 	DeleteFailures(ctx context.Context, key string) error
+	// ListFailures returns the failure records whose last failure came at
+	// or after since and that are not forgotten at now.
+	ListFailures(ctx context.Context, since, now time.Time) ([]FailureRecord, error)
 
 	// Secret returns the secret stored under name, storing candidate
 	// under it at now first if there is none: every caller, in every

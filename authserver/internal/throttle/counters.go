@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
@@ -73,6 +75,7 @@ type Records interface {
 	GetFailures(ctx context.Context, keys []string) ([]store.FailureRecord, error)
 	UpdateFailures(ctx context.Context, key string, now time.Time, update func(store.FailureRecord) store.FailureRecord) (store.FailureRecord, error)
 	DeleteFailures(ctx context.Context, key string) error
+	ListFailures(ctx context.Context, since, now time.Time) ([]store.FailureRecord, error)
 }
 
 // storeTimeout bounds each call of the store, for the calls that have no
@@ -81,15 +84,23 @@ const storeTimeout = 2 * time.Second
 
 // sharedCounters keep the counts in the store: every replica reads and
 // updates the same records, so that N replicas allow what one allows. A
-// check of the limits (AllowClient, AccountLocked) is one read, a failure
-// one short transaction, a successful login one delete. While the store
-// fails, the replica falls back on counts of its own in memory.
+// check of an account (a password login, which costs a bcrypt anyway) is
+// one read; a check of a client or an address, made on every request,
+// reads only the keys that have failed somewhere: the replica knows them
+// (known), at once for the failures it counts itself and within a second
+// for those the others count. A failure is one short transaction, a
+// successful login one delete. While the store fails, the replica falls
+// back on counts of its own in memory.
 type sharedCounters struct {
 	records  Records
 	rules    [numKinds]rules
 	now      func() time.Time
 	log      *slog.Logger
 	fallback memoryCounters
+	known    *knownKeys
+	// syncEvery is how often the failures counted since the last look
+	// are listed.
+	syncEvery time.Duration
 }
 
 // storeKey is the record key of k: its limit and a hash of its name, so
@@ -117,6 +128,13 @@ func (s *sharedCounters) locked(ctx context.Context, keys ...limitKey) []time.Du
 	if len(names) == 0 {
 		return out
 	}
+	now := s.now()
+	names = slices.DeleteFunc(names, func(name string) bool {
+		return keys[index[name]].kind != kindAccount && !s.known.mayBeLocked(name, now)
+	})
+	if len(names) == 0 {
+		return out
+	}
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	recs, err := s.records.GetFailures(ctx, names)
@@ -124,7 +142,6 @@ func (s *sharedCounters) locked(ctx context.Context, keys ...limitKey) []time.Du
 		s.log.WarnContext(ctx, "throttle: the shared failure counts cannot be read; using this replica's", "err", err)
 		return s.fallback.locked(ctx, keys...)
 	}
-	now := s.now()
 	for _, r := range recs {
 		if i, ok := index[r.Key]; ok {
 			out[i] = s.rules[keys[i].kind].lockedFor(countsOf(r), now)
@@ -142,7 +159,7 @@ func (s *sharedCounters) fail(ctx context.Context, k limitKey) time.Duration {
 	defer cancel()
 	now := s.now()
 	var d time.Duration
-	_, err := s.records.UpdateFailures(ctx, storeKey(k), now, func(r store.FailureRecord) store.FailureRecord {
+	rec, err := s.records.UpdateFailures(ctx, storeKey(k), now, func(r store.FailureRecord) store.FailureRecord {
 		c := countsOf(r)
 		d = rules.fail(&c, now)
 		return store.FailureRecord{Key: r.Key, Failures: c.failures, Lockouts: c.lockouts,
@@ -152,7 +169,50 @@ func (s *sharedCounters) fail(ctx context.Context, k limitKey) time.Duration {
 		s.log.WarnContext(ctx, "throttle: a failure cannot be counted in the store; counting it in this replica", "kind", k.kind.String(), "err", err)
 		return s.fallback.fail(ctx, k)
 	}
+	s.known.add(rec.Key, rec.ForgetAt)
 	return d
+}
+
+// run lists, every syncEvery until ctx is done, the failures counted
+// since the last look (all of them the first time), so that the replica
+// knows which keys have failed anywhere.
+func (s *sharedCounters) run(ctx context.Context) {
+	var since time.Time // zero: every record
+	failing := false
+	for {
+		start, wait := s.now(), s.syncEvery
+		lctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		recs, err := s.records.ListFailures(lctx, since, start)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			// Until a complete list comes, every check reads the store.
+			s.known.stale()
+			since = time.Time{}
+			if !failing {
+				s.log.Warn("throttle: the failures counted by other replicas cannot be listed; reading the counts at every check", "err", err)
+			}
+			failing = true
+		case !s.known.sync(recs, since.IsZero(), start):
+			// Too many keys failing to keep: every check reads the
+			// store, and the next complete list waits a while.
+			since, wait, failing = time.Time{}, max(wait, overflowRetry), false
+		default:
+			// Again the last moments, for failures whose transaction
+			// was still open, and for clocks that differ between
+			// replicas.
+			since, failing = start.Add(-syncOverlap), false
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (s *sharedCounters) reset(ctx context.Context, k limitKey) {
@@ -165,4 +225,85 @@ func (s *sharedCounters) reset(ctx context.Context, k limitKey) {
 	if err := s.records.DeleteFailures(ctx, storeKey(k)); err != nil {
 		s.log.WarnContext(ctx, "throttle: failures cannot be cleared in the store", "kind", k.kind.String(), "err", err)
 	}
+}
+
+// Syncing the keys known to have failed.
+const (
+	// DefaultSyncEvery is how often a replica lists the failures the
+	// others counted, when Options.SyncEvery is zero: a key that began to
+	// fail at another replica is read at every check here within it.
+	DefaultSyncEvery = time.Second
+	// syncOverlap is how far back each list reaches before the previous
+	// one began.
+	syncOverlap = 5 * time.Second
+	// maxKnown bounds the keys known to have failed; past it every check
+	// reads the store.
+	maxKnown = 3 * DefaultCapacity
+	// overflowRetry is how long a replica that knew too many failing keys
+	// waits before it lists them all again.
+	overflowRetry = 30 * time.Second
+)
+
+// knownKeys are the record keys known to have failed, with when their
+// records are forgotten. Until the first complete list, after a failed
+// one, and past maxKnown keys, it is not trusted, and every key may be
+// locked.
+type knownKeys struct {
+	mu      sync.Mutex
+	m       map[string]time.Time
+	trusted bool
+}
+
+func newKnownKeys() *knownKeys { return &knownKeys{m: map[string]time.Time{}} }
+
+// mayBeLocked reports whether key may have a record: it is known to have
+// failed and not been forgotten, or the set is not trusted.
+func (k *knownKeys) mayBeLocked(key string, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	forget, ok := k.m[key]
+	return !k.trusted || (ok && now.Before(forget))
+}
+
+// add records a failure of key counted here.
+func (k *knownKeys) add(key string, forgetAt time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if forgetAt.After(k.m[key]) {
+		k.m[key] = forgetAt
+	}
+}
+
+// sync merges listed records; complete says the list holds every record.
+// It returns false if there are too many keys to keep: the set is then
+// emptied and not trusted.
+func (k *knownKeys) sync(recs []store.FailureRecord, complete bool, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for key, forget := range k.m {
+		if !now.Before(forget) {
+			delete(k.m, key)
+		}
+	}
+	for _, r := range recs {
+		if r.ForgetAt.After(k.m[r.Key]) {
+			k.m[r.Key] = r.ForgetAt
+		}
+	}
+	if len(k.m) > maxKnown {
+		k.trusted = false
+		clear(k.m)
+		return false
+	}
+	if complete {
+		k.trusted = true
+	}
+	return true
+}
+
+// stale stops trusting the set until the next complete list.
+func (k *knownKeys) stale() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.trusted = false
 }

@@ -1,6 +1,7 @@
 package throttle
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -30,8 +31,12 @@ type Options struct {
 	// Records, if not nil, keeps the failure counts in the store, where
 	// every replica sharing it reads and updates the same counts: N
 	// replicas then allow what one allows. Nil keeps them in memory, each
-	// process its own (one SQLite server).
+	// process its own (one SQLite server). Run keeps the replica's view
+	// of which keys failed elsewhere; without it every check reads.
 	Records Records
+	// SyncEvery is how often Run lists the failures other replicas
+	// counted; zero means DefaultSyncEvery.
+	SyncEvery time.Duration
 	// Addresses finds a request's source address. Required.
 	Addresses Addresses
 	Now       func() time.Time // default time.Now
@@ -65,7 +70,8 @@ func New(opts Options) *Guard {
 	policies := [numKinds]Policy{kindAccount: opts.Account, kindClient: opts.Client, kindAddress: opts.Address}
 	var c counters = newMemoryCounters(policies, opts.Capacity, opts.Now)
 	if opts.Records != nil {
-		shared := &sharedCounters{records: opts.Records, now: opts.Now, log: opts.Logger, fallback: c.(memoryCounters)}
+		shared := &sharedCounters{records: opts.Records, now: opts.Now, log: opts.Logger, fallback: c.(memoryCounters),
+			known: newKnownKeys(), syncEvery: cmp.Or(opts.SyncEvery, DefaultSyncEvery)}
 		for k, p := range policies {
 			shared.rules[k] = newRules(p)
 		}
@@ -76,6 +82,16 @@ func New(opts Options) *Guard {
 		addrs:     opts.Addresses,
 		log:       opts.Logger,
 		throttled: opts.Throttled,
+	}
+}
+
+// Run keeps, until ctx is done, this replica's view of the keys that
+// failed at other replicas, when the counts are shared (Options.Records):
+// checks of clients and addresses read the store only for those. Without
+// shared counts it returns at once.
+func (g *Guard) Run(ctx context.Context) {
+	if s, ok := g.counts.(*sharedCounters); ok {
+		s.run(ctx)
 	}
 }
 

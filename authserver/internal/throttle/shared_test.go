@@ -15,9 +15,10 @@ import (
 
 // memRecords is a Records in memory, that fails while down is set.
 type memRecords struct {
-	mu   sync.Mutex
-	m    map[string]store.FailureRecord
-	down bool
+	mu    sync.Mutex
+	m     map[string]store.FailureRecord
+	down  bool
+	reads int // calls of GetFailures
 }
 
 var errDown = errors.New("store down")
@@ -25,6 +26,7 @@ var errDown = errors.New("store down")
 func (s *memRecords) GetFailures(_ context.Context, keys []string) ([]store.FailureRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.reads++
 	if s.down {
 		return nil, errDown
 	}
@@ -50,6 +52,28 @@ func (s *memRecords) UpdateFailures(_ context.Context, key string, _ time.Time, 
 	return r, nil
 }
 
+func (s *memRecords) ListFailures(_ context.Context, since, now time.Time) ([]store.FailureRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		return nil, errDown
+	}
+	var out []store.FailureRecord
+	for _, r := range s.m {
+		if !r.LastFailure.Before(since) && now.Before(r.ForgetAt) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// reads returns how many times the counts were read.
+func (s *memRecords) readCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
+}
+
 func (s *memRecords) DeleteFailures(_ context.Context, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -62,6 +86,7 @@ func (s *memRecords) DeleteFailures(_ context.Context, key string) error {
 
 func sharedGuard(c *clock, recs Records) *Guard {
 	return New(Options{
+		SyncEvery: 5 * time.Millisecond,
 		Account:   Policy{MaxFailures: 3, Lockout: time.Minute},
 		Client:    Policy{MaxFailures: 5, Lockout: time.Minute},
 		Address:   Policy{MaxFailures: 4, Lockout: 2 * time.Minute},
@@ -119,5 +144,80 @@ func TestSharedFallsBackWhileTheStoreFails(t *testing.T) {
 	}
 	if !g.AccountLocked("bob") {
 		t.Fatal("with the store down, three failures did not lock the account")
+	}
+}
+
+// synced runs g's view of the keys failing elsewhere until the test ends,
+// and waits for its first complete list.
+func synced(t *testing.T, g *Guard) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	s := g.counts.(*sharedCounters)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.known.mu.Lock()
+		trusted := s.known.trusted
+		s.known.mu.Unlock()
+		if trusted {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the view of the keys failing elsewhere never synced")
+		}
+	}
+}
+
+// TestSharedChecksReadOnlyFailingKeys: with its view synced, a replica
+// checks clients and addresses that never failed without a read (the hot
+// path of every token request), reads those that failed at any replica
+// (once its view has them), and always reads accounts.
+func TestSharedChecksReadOnlyFailingKeys(t *testing.T) {
+	c := newClock()
+	recs := &memRecords{m: map[string]store.FailureRecord{}}
+	a, b := sharedGuard(c, recs), sharedGuard(c, recs)
+	synced(t, a)
+	synced(t, b)
+	r := request("192.0.2.1:1")
+	for range 3 {
+		if err := a.AllowClient(r, "web"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := recs.readCount(); n != 0 {
+		t.Fatalf("%d reads to check a client and an address that never failed, want none", n)
+	}
+	if a.AccountLocked("bob") || recs.readCount() != 1 {
+		t.Fatalf("an account check: %d reads, want 1", recs.readCount())
+	}
+
+	// Five failures of the client at b lock it out; a learns that the
+	// client fails and reads it, and refuses it too.
+	for i := range 5 {
+		b.ClientFailed(request("198.51.100."+string(rune('1'+i))+":1"), "web")
+	}
+	for deadline := time.Now().Add(10 * time.Second); a.AllowClient(request("203.0.113.1:1"), "web") == nil; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a never refused the client b locked out")
+		}
+	}
+	wantThrottled(t, a.AllowClient(request("203.0.113.1:1"), "web"), time.Minute)
+
+	// While the store cannot list failures, every check reads.
+	recs.mu.Lock()
+	recs.down = true
+	recs.mu.Unlock()
+	s := a.counts.(*sharedCounters)
+	for deadline := time.Now().Add(10 * time.Second); !s.known.mayBeLocked("client:never-failed", c.Now()); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the view stayed trusted while the store could not be listed")
+		}
 	}
 }

@@ -26,6 +26,8 @@ var (
 	// qNewFailures makes the record an update locks, if there is none.
 	qNewFailures    = newQuery(`INSERT INTO failure_records (key, failures, lockouts, forget_at) VALUES (?, 0, 0, ?) ON CONFLICT (key) DO NOTHING`)
 	qDeleteFailures = newQuery(`DELETE FROM failure_records WHERE key = ?`)
+	qListFailures   = newQuery(`SELECT ` + failureRecords.columns("") + ` FROM failure_records
+WHERE last_failure >= ? AND forget_at > ?`)
 	qExpireFailures = newQuery(`DELETE FROM failure_records WHERE key IN (
 	SELECT key FROM failure_records WHERE forget_at < ? LIMIT ? {for update skip locked})`)
 )
@@ -78,4 +80,19 @@ func (s *Store) UpdateFailures(ctx context.Context, key string, now time.Time, u
 func (s *Store) DeleteFailures(ctx context.Context, key string) error {
 	_, err := s.exec(ctx, qDeleteFailures, key)
 	return s.wrap("delete failures", err)
+}
+
+// ListFailures returns the records whose last failure came at or after
+// since and that are not forgotten at now.
+func (s *Store) ListFailures(ctx context.Context, since, now time.Time) ([]store.FailureRecord, error) {
+	if err := sqlcodec.CheckTimes(since); err != nil {
+		return nil, s.errs.Prefix("list failures", err)
+	}
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return nil, s.errs.Prefix("list failures", err)
+	}
+	if since.IsZero() {
+		since = time.Unix(0, 1)
+	}
+	return selectAll(ctx, s, failureRecords, "list failures", qListFailures, (*nanos)(&since), (*nanos)(&now))
 }

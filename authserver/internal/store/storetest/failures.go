@@ -57,6 +57,22 @@ func testFailureRecords(t *testing.T, s store.Store) {
 	sameTime(t, "LastFailure", a.LastFailure, at(2*time.Second))
 	sameTime(t, "ForgetAt", a.ForgetAt, at(2*time.Second+time.Hour))
 
+	listed, err := s.ListFailures(ctx(t), at(time.Second), at(time.Minute))
+	must(t, "ListFailures", err)
+	if len(listed) != 1 || listed[0].Key != "account:a" {
+		t.Fatalf("ListFailures since the second failure: %+v, want account:a alone", listed)
+	}
+	listed, err = s.ListFailures(ctx(t), time.Time{}, at(time.Minute))
+	must(t, "ListFailures of all", err)
+	if len(listed) != 2 {
+		t.Fatalf("ListFailures of all: %+v", listed)
+	}
+	listed, err = s.ListFailures(ctx(t), time.Time{}, at(2*time.Hour))
+	must(t, "ListFailures once forgotten", err)
+	if len(listed) != 0 {
+		t.Fatalf("ListFailures of records past ForgetAt: %+v", listed)
+	}
+
 	must(t, "DeleteFailures", s.DeleteFailures(ctx(t), "account:a"))
 	must(t, "DeleteFailures of no record", s.DeleteFailures(ctx(t), "account:a"))
 	got, err = s.GetFailures(ctx(t), []string{"account:a"})

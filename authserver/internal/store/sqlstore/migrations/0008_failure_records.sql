@@ -10,3 +10,5 @@ CREATE TABLE failure_records (
 	forget_at    {time} NOT NULL
 );
 CREATE INDEX failure_records_forget_at ON failure_records (forget_at);
+-- Replicas list the failures counted since they last looked.
+CREATE INDEX failure_records_last_failure ON failure_records (last_failure);
