@@ -30,6 +30,9 @@ var metricNames = []string{
 	"fastsafe_auth_bcrypt_duration_seconds",
 	"fastsafe_auth_throttled_total",
 	"fastsafe_auth_refresh_reuse_detected_total",
+	"fastsafe_auth_refresh_retries_total",
+	"fastsafe_auth_store_writable",
+	"fastsafe_auth_signing_key_revocations_total",
 	"fastsafe_auth_store_duration_seconds",
 	"fastsafe_auth_signing_keys",
 	"fastsafe_auth_signing_key_active_age_seconds",
@@ -192,6 +195,9 @@ func TestAlertRules(t *testing.T) {
 		{"brute-force spikes", `fastsafe_auth_throttled_total`},
 		{"key nearing retirement", `fastsafe_auth_signing_key_next_activation_timestamp_seconds`},
 		{"no active key", `fastsafe_auth_signing_keys\{state="active"\}`},
+		{"a store that cannot write", `fastsafe_auth_store_writable`},
+		{"a revoked key", `fastsafe_auth_signing_key_revocations_total`},
+		{"tokens that cannot be verified for want of keys", `fastsafe_rs_token_verifications_total\{outcome="keys_unavailable"\}`},
 	} {
 		re := regexp.MustCompile(want.pattern)
 		found := false

@@ -302,12 +302,15 @@ func TestAuthServerDownCachedKeysKeepVerifying(t *testing.T) {
 	if code, _, body := search(t, p.rs.URL, tok.AccessToken, "apple"); code != 200 || body["message"] != "found apple in search" {
 		t.Fatalf("with the auth server down: %d %v", code, body)
 	}
-	// An unknown kid cannot be looked up; it is refused, not hung (search
+	// An unknown kid cannot be looked up: whether the token is valid
+	// cannot be told, so it gets 503 with Retry-After, not 401 (which
+	// would have its holder throw it away), and without hanging (search
 	// bounds the request with a deadline).
 	c := &claims.AccessToken{Issuer: p.auth.URL, Subject: "x", Audience: jwt.ClaimStrings{"search-api"}, ClientID: "x",
 		IssuedAt: jwt.NewNumericDate(time.Now()), ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Minute)), ID: "j"}
-	if code, _, body := search(t, p.rs.URL, tokentest.Sign(key, "unknown-kid", *c), "apple"); code != 401 || body["error"] != "invalid_token" {
-		t.Fatalf("unknown kid: %d %v", code, body)
+	code, header, body := search(t, p.rs.URL, tokentest.Sign(key, "unknown-kid", *c), "apple")
+	if code != 503 || body["error"] != "temporarily_unavailable" || header.Get("Retry-After") == "" {
+		t.Fatalf("unknown kid with the auth server down: %d %v %v", code, header, body)
 	}
 	// Readiness stays: the keys are cached.
 	resp, err := http.Get(p.rs.URL + "/readyz")

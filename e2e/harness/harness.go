@@ -182,6 +182,54 @@ func (p *Process) Stop() {
 	}
 }
 
+// Kill sends SIGKILL, as a crash or an OOM kill would end the process, and
+// waits for it to end.
+func (p *Process) Kill() {
+	p.t.Helper()
+	if p.cmd == nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+	p.cmd = nil
+}
+
+// Terminate sends SIGTERM and returns at once; Wait then waits for the
+// exit. For tests that keep sending requests while the process drains.
+func (p *Process) Terminate() {
+	p.t.Helper()
+	if p.cmd != nil {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	}
+}
+
+// Signal sends sig to the process, such as SIGHUP, which makes the
+// resource server fetch the key set at once.
+func (p *Process) Signal(sig os.Signal) {
+	p.t.Helper()
+	if p.cmd != nil {
+		if err := p.cmd.Process.Signal(sig); err != nil {
+			p.t.Errorf("signal %s: %v", sig, err)
+		}
+	}
+}
+
+// Wait waits, at most timeout, for the process to exit, and returns how
+// it exited.
+func (p *Process) Wait(timeout time.Duration) error {
+	p.t.Helper()
+	if p.cmd == nil {
+		return nil
+	}
+	select {
+	case <-p.exited:
+		p.cmd = nil
+		return p.exitErr
+	case <-time.After(timeout):
+		return fmt.Errorf("%s did not exit within %s", p.name, timeout)
+	}
+}
+
 // waitHTTP polls url until it answers 200, for at most 30 seconds.
 func waitHTTP(t testing.TB, p *Process, url string) {
 	t.Helper()
@@ -230,12 +278,15 @@ func StartAuth(t testing.TB, opts AuthOptions) *Auth {
 	addr := FreeAddr(t)
 	a := &Auth{URL: "http://" + addr, Addr: addr, DB: filepath.Join(t.TempDir(), "auth.db")}
 	env := map[string]string{
-		"AUTH_ADDR":        addr,
-		"AUTH_ISSUER":      a.URL,
-		"AUTH_DB":          a.DB,
-		"AUTH_BCRYPT_COST": "4",
-		"AUTH_LOG_FORMAT":  "json",
-		"AUTH_LOG_LEVEL":   "debug",
+		"AUTH_ADDR":      addr,
+		"AUTH_ISSUER":    a.URL,
+		"AUTH_DB":        a.DB,
+		"AUTH_CREATE_DB": "true",
+		// No load balancer to wait for; the tests of draining set it.
+		"AUTH_SHUTDOWN_DRAIN": "0s",
+		"AUTH_BCRYPT_COST":    "4",
+		"AUTH_LOG_FORMAT":     "json",
+		"AUTH_LOG_LEVEL":      "debug",
 	}
 	for k, v := range opts.Env {
 		env[k] = v
@@ -245,6 +296,14 @@ func StartAuth(t testing.TB, opts AuthOptions) *Auth {
 	t.Cleanup(a.Stop)
 	waitHTTP(t, a.Process, a.URL+"/healthz")
 	return a
+}
+
+// Start starts the server again, after Kill or Stop, on the same port
+// and database, and waits until it answers /healthz.
+func (a *Auth) Start() {
+	a.t.Helper()
+	a.start()
+	waitHTTP(a.t, a.Process, a.URL+"/healthz")
 }
 
 // Restart stops the server and starts it again on the same port and database.
@@ -282,6 +341,19 @@ func (a *Auth) TryCLI(stdin string, args ...string) (stdout, stderr string, err 
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
 	return o.String(), e.String(), err
+}
+
+// Command returns the authserver command with args, on the server's
+// database and settings, bound to ctx; later entries of its Env win.
+func (a *Auth) Command(ctx context.Context, args ...string) *exec.Cmd {
+	a.t.Helper()
+	bins, err := Build()
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, bins.Auth, args...)
+	cmd.Env = append([]string(nil), a.env...)
+	return cmd
 }
 
 // AddUser adds a user with the given password and scopes.
@@ -349,6 +421,8 @@ func StartResource(t testing.TB, auth *Auth, opts ResourceOptions) *Resource {
 		"RS_PUBLIC_URL": r.URL,
 		"RS_LOG_FORMAT": "json",
 		"RS_LOG_LEVEL":  "debug",
+		// No load balancer to wait for; the tests of draining set it.
+		"RS_SHUTDOWN_DRAIN": "0s",
 	}
 	for k, v := range opts.Env {
 		env[k] = v

@@ -373,6 +373,8 @@ func TestSecurity(t *testing.T) {
 			t.Run("security headers", s.securityHeaders)
 		})
 	})
+	// After the attacks, which use its keys, auth server b withdraws one.
+	t.Run("key revocation", s.keyRevocation)
 	t.Run("afterwards", s.afterwards)
 }
 

@@ -128,7 +128,7 @@ func want(v flag.Value) string {
 	case int:
 		return "a whole number"
 	case bool:
-		return "true or false"
+		return "true or false (or 1 or 0)"
 	default:
 		return "valid"
 	}
@@ -162,7 +162,10 @@ func (t Table[C]) PrintFlags(w io.Writer, fs *flag.FlagSet) {
 			continue
 		}
 		value, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s %s\n    \t%s\n", f.Name, value, usage)
+		if value != "" {
+			value = " " + value
+		}
+		fmt.Fprintf(w, "  --%s%s\n    \t%s\n", f.Name, value, usage)
 	}
 }
 

@@ -19,6 +19,7 @@ type config struct {
 	TTL     time.Duration
 	Workers int
 	Origins []string
+	Create  bool
 }
 
 func defaults() config {
@@ -31,6 +32,7 @@ var table = Table[config]{EnvPrefix: "T_", Settings: []Setting[config]{
 	{Name: "access-ttl", Usage: "lifetime of a token", Field: func(c *config) any { return &c.TTL }},
 	{Name: "workers", Usage: "how many `workers`", Field: func(c *config) any { return &c.Workers }},
 	{Name: "cors-origins", Usage: "comma-separated `origins`", Field: func(c *config) any { return (*List)(&c.Origins) }},
+	{Name: "create", Usage: "create what is missing", Field: func(c *config) any { return &c.Create }},
 }}
 
 func newFlagSet() *flag.FlagSet {
@@ -65,7 +67,7 @@ func TestEnvName(t *testing.T) {
 }
 
 func TestFlagNames(t *testing.T) {
-	want := []string{"addr", "token-url", "access-ttl", "workers", "cors-origins"}
+	want := []string{"addr", "token-url", "access-ttl", "workers", "cors-origins", "create"}
 	if got := table.FlagNames(); !slices.Equal(got, want) {
 		t.Errorf("FlagNames() = %q, want %q", got, want)
 	}
@@ -84,6 +86,7 @@ func TestRegisterUsage(t *testing.T) {
 		{"access-ttl", "lifetime of a token (env T_ACCESS_TTL, default 30m)"},
 		{"workers", "how many `workers` (env T_WORKERS, default 4)"},
 		{"cors-origins", "comma-separated `origins` (env T_CORS_ORIGINS, default http://a:1,http://b:2)"},
+		{"create", "create what is missing (env T_CREATE, default false)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag, func(t *testing.T) {
@@ -140,6 +143,10 @@ func TestLoadPrecedence(t *testing.T) {
 		{"other env ignored", nil, map[string]string{"ADDR": ":1", "T_ADDRESS": ":2", "RS_ADDR": ":3"}, defaults()},
 		{"flag hides malformed env", []string{"--workers", "2"}, map[string]string{"T_WORKERS": "ten"},
 			config{Addr: ":8080", TTL: 30 * time.Minute, Workers: 2}},
+		{"boolean from env", nil, map[string]string{"T_CREATE": "1"},
+			config{Addr: ":8080", TTL: 30 * time.Minute, Workers: 4, Create: true}},
+		{"boolean flag over env", []string{"--create=false"}, map[string]string{"T_CREATE": "true"}, defaults()},
+		{"boolean flag", []string{"--create"}, nil, config{Addr: ":8080", TTL: 30 * time.Minute, Workers: 4, Create: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +155,7 @@ func TestLoadPrecedence(t *testing.T) {
 				t.Fatal(err)
 			}
 			if c.Addr != tt.want.Addr || c.Token != tt.want.Token || c.TTL != tt.want.TTL ||
-				c.Workers != tt.want.Workers || !slices.Equal(c.Origins, tt.want.Origins) {
+				c.Workers != tt.want.Workers || !slices.Equal(c.Origins, tt.want.Origins) || c.Create != tt.want.Create {
 				t.Errorf("Load() = %+v, want %+v", c, tt.want)
 			}
 		})
@@ -181,6 +188,8 @@ func TestLoadMalformedEnv(t *testing.T) {
 			[]string{`environment variable T_ACCESS_TTL="soon" is not a duration such as 90s, 30m or 1h30m`}},
 		{"number", map[string]string{"T_WORKERS": "ten"},
 			[]string{`environment variable T_WORKERS="ten" is not a whole number`}},
+		{"boolean", map[string]string{"T_CREATE": "yes"},
+			[]string{`environment variable T_CREATE="yes" is not true or false (or 1 or 0)`}},
 		{"every variable, in table order", map[string]string{"T_WORKERS": "ten", "T_ACCESS_TTL": "soon", "T_ADDR": "fine"},
 			[]string{
 				`environment variable T_ACCESS_TTL="soon" is not a duration such as 90s, 30m or 1h30m`,
@@ -240,7 +249,8 @@ func TestPrintFlags(t *testing.T) {
 		"  --token-url URL\n    \ttoken endpoint URL (env T_TOKEN_URL, default {issuer}/token)\n" +
 		"  --access-ttl duration\n    \tlifetime of a token (env T_ACCESS_TTL, default 30m)\n" +
 		"  --workers workers\n    \thow many workers (env T_WORKERS, default 4)\n" +
-		"  --cors-origins origins\n    \tcomma-separated origins (env T_CORS_ORIGINS, default none)\n"
+		"  --cors-origins origins\n    \tcomma-separated origins (env T_CORS_ORIGINS, default none)\n" +
+		"  --create\n    \tcreate what is missing (env T_CREATE, default false)\n"
 	if got := buf.String(); got != want {
 		t.Errorf("PrintFlags wrote\n%s\nwant\n%s", got, want)
 	}

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fastsafe/fastsafe/pkg/claims"
 	"github.com/fastsafe/fastsafe/pkg/verify"
@@ -33,6 +35,10 @@ type Options struct {
 	// Logger receives one record per refused request, never with the
 	// token. Default: discard.
 	Logger *slog.Logger
+	// RetryAfter is the Retry-After of the 503 answered while the signing
+	// keys cannot be fetched (verify.ErrKeysUnavailable); zero means
+	// DefaultRetryAfter.
+	RetryAfter time.Duration
 	// NoCache makes Authenticate verify every token afresh, bypassing the
 	// verifier's cache of verified tokens if it has one (see Live): for
 	// routes that must not rely on an earlier verification, such as those
@@ -52,6 +58,10 @@ type Options struct {
 	// and Host.
 	PublicURL string
 }
+
+// DefaultRetryAfter is the Retry-After of a 503 when Options.RetryAfter is
+// zero: the keys of an issuer that came back are fetched within seconds.
+const DefaultRetryAfter = 5 * time.Second
 
 func (o Options) logger() *slog.Logger {
 	if o.Logger == nil {
@@ -364,6 +374,12 @@ type answer struct {
 	description string
 }
 
+// unavailable is the code of the 503 answered while the token cannot be
+// verified (the RFC 6749 §4.1.2.1 code for a server that cannot serve for
+// now). It comes without a Bearer challenge: the token was not found
+// invalid, and its holder should keep it and try again.
+const unavailable = "temporarily_unavailable"
+
 // NoTokenError is the "error" of the JSON body when the request carried no
 // credentials. It is deliberately not an RFC 6750 error code (the
 // challenge then has none), so that clients never take a missing token for
@@ -393,6 +409,9 @@ func classify(err error) answer {
 		return invalid("The access token was not issued by the expected authorization server")
 	case errors.Is(err, verify.ErrSignature):
 		return invalid("The access token signature is invalid")
+	case errors.Is(err, verify.ErrKeysUnavailable):
+		return answer{http.StatusServiceUnavailable, unavailable,
+			"The authorization server's signing keys cannot be fetched now; try again later with the same token"}
 	case errors.Is(err, verify.ErrUnknownKey):
 		return invalid("The access token is signed with an unknown key")
 	case errors.Is(err, verify.ErrAlgorithm):
@@ -419,6 +438,9 @@ func classify(err error) answer {
 //   - ErrMalformedHeader: 400 error="invalid_request";
 //   - ErrInsufficientScope: 403 error="insufficient_scope" and
 //     scope="requiredScopes…";
+//   - verify.ErrKeysUnavailable: 503 error="temporarily_unavailable" with
+//     Retry-After and no challenge: the token could not be checked, not
+//     found invalid, so its holder keeps it;
 //   - anything else (a verification failure): 401 error="invalid_token".
 //
 // The challenge is `WWW-Authenticate: Bearer realm="…", error="…",
@@ -434,8 +456,16 @@ func WriteError(w http.ResponseWriter, opts Options, err error, requiredScopes .
 	}
 	h := w.Header()
 	h.Del("WWW-Authenticate")
-	for _, c := range challenges(opts, a, scope, isDPoP(err)) {
-		h.Add("WWW-Authenticate", c)
+	if a.status == http.StatusServiceUnavailable {
+		retry := opts.RetryAfter
+		if retry <= 0 {
+			retry = DefaultRetryAfter
+		}
+		h.Set("Retry-After", strconv.Itoa(int(max(retry.Round(time.Second), time.Second)/time.Second)))
+	} else {
+		for _, c := range challenges(opts, a, scope, isDPoP(err)) {
+			h.Add("WWW-Authenticate", c)
+		}
 	}
 	if a.code == "use_dpop_nonce" && opts.DPoP != nil {
 		h.Set("DPoP-Nonce", opts.DPoP.Nonce())

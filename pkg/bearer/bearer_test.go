@@ -72,6 +72,7 @@ func newFakeVerifier() *fakeVerifier {
 			"expired-token":  fmt.Errorf("wrapped: %w", verify.ErrExpired),
 			"audience-token": verify.ErrAudience,
 			"unknown-key":    fmt.Errorf("%w: kid %q", verify.ErrUnknownKey, "k1"),
+			"keys-down":      fmt.Errorf("%w: the key set cannot be fetched", verify.ErrKeysUnavailable),
 		},
 	}
 }
@@ -162,6 +163,7 @@ var wireCases = []wireCase{
 	{"token signed by an unknown key", []string{"Bearer unknown-key"}, "", 401,
 		`Bearer realm="search-api", error="invalid_token", error_description="The access token is signed with an unknown key", ` + metadataAttr,
 		"invalid_token_unknown_key.json"},
+	{"token whose key cannot be fetched now", []string{"Bearer keys-down"}, "", 503, "", "keys_unavailable.json"},
 	{"garbage token", []string{"Bearer secret-garbage-token"}, "", 401,
 		`Bearer realm="search-api", error="invalid_token", error_description="The access token is malformed", ` + metadataAttr,
 		"invalid_token_malformed.json"},
@@ -200,6 +202,9 @@ func runWireCases(t *testing.T, handler http.Handler) {
 			if got := resp.Header.Values("WWW-Authenticate"); tt.challenge == "" && len(got) != 0 ||
 				tt.challenge != "" && (len(got) != 1 || got[0] != tt.challenge) {
 				t.Errorf("WWW-Authenticate = %q\nwant %q", got, tt.challenge)
+			}
+			if retry := resp.Header.Get("Retry-After"); (tt.status == http.StatusServiceUnavailable) != (retry == "5") {
+				t.Errorf("Retry-After = %q with status %d, want 5 with 503 only", retry, tt.status)
 			}
 			if tt.status != http.StatusOK {
 				if ct := resp.Header.Get("Content-Type"); ct != "application/json" {

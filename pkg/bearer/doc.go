@@ -16,8 +16,11 @@
 // is bad, 400 invalid_request when the header is malformed, 403
 // insufficient_scope naming the required scopes; with a JSON body
 // {"error": …, "error_description": …} and, if configured, the RFC 9728
-// resource_metadata URL in the challenge. Package ginbearer offers the
-// same for Gin.
+// resource_metadata URL in the challenge. A token that cannot be verified
+// for want of its key (verify.ErrKeysUnavailable: the key set cannot be
+// fetched) gets 503 temporarily_unavailable with Retry-After and no
+// challenge, so that its holder keeps it and tries again. Package
+// ginbearer offers the same for Gin.
 //
 // With a verifier that caches verified tokens (verify.Cached), a route that
 // must not rely on an earlier verification sets Options.NoCache: its

@@ -56,12 +56,15 @@ type Config struct {
 
 // TokenSource returns a source of access tokens for cfg. Tokens are cached
 // and renewed EarlyExpiry before they expire; concurrent callers share one
-// token and one renewal. Every token request uses ctx: pass a context that
-// lives as long as the source, not a request's.
+// token and one renewal, and while a renewal runs they wait for it and
+// share its outcome, error included, so that a token endpoint that is down
+// sees one request at a time, not one per waiting goroutine in turn. Every
+// token request uses ctx: pass a context that lives as long as the source,
+// not a request's.
 func TokenSource(ctx context.Context, cfg Config) oauth2.TokenSource {
 	ctx = withHTTPClient(ctx, cfg)
 	if cfg.Assertion != nil || cfg.DPoP != nil {
-		return oauth2.ReuseTokenSourceWithExpiry(nil, credentialsSource{ctx, cfg}, cfg.earlyExpiry())
+		return &oneFlight{src: credentialsSource{ctx, cfg}, early: cfg.earlyExpiry(), now: time.Now}
 	}
 	cc := &clientcredentials.Config{
 		ClientID:       cfg.ClientID,
@@ -71,9 +74,7 @@ func TokenSource(ctx context.Context, cfg Config) oauth2.TokenSource {
 		EndpointParams: cloneValues(cfg.EndpointParams),
 		AuthStyle:      cfg.AuthStyle,
 	}
-	// cc.TokenSource caches; wrapping it sets the renewal margin of that
-	// same cache rather than stacking a second one.
-	return oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), cfg.earlyExpiry())
+	return &oneFlight{src: requester{ctx, cc}, early: cfg.earlyExpiry(), now: time.Now}
 }
 
 func (cfg Config) earlyExpiry() time.Duration {
@@ -82,6 +83,14 @@ func (cfg Config) earlyExpiry() time.Duration {
 	}
 	return cfg.EarlyExpiry
 }
+
+// requester makes a token request each time it is asked for a token.
+type requester struct {
+	ctx context.Context
+	cc  *clientcredentials.Config
+}
+
+func (r requester) Token() (*oauth2.Token, error) { return r.cc.Token(r.ctx) }
 
 // Client returns an *http.Client that sends requests with a token from
 // TokenSource(ctx, cfg) in the Authorization header. It shares the

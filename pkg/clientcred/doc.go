@@ -4,8 +4,9 @@
 // sends them to other services.
 //
 // TokenSource caches the token and renews it EarlyExpiry before it
-// expires, one request at a time however many goroutines ask; Client is an
-// *http.Client that attaches the current token to every request:
+// expires, one request at a time however many goroutines ask, all of them
+// sharing its outcome, error included; Client is an *http.Client that
+// attaches the current token to every request:
 //
 //	api := clientcred.Client(ctx, clientcred.Config{
 //		TokenURL:       "http://localhost:9096/token",

@@ -30,8 +30,11 @@ func (f fakeVerifier) Verify(_ context.Context, token string) (*claims.AccessTok
 	if c, ok := f[token]; ok {
 		return c, nil
 	}
-	if token == "forged" {
+	switch token {
+	case "forged":
 		return nil, verify.ErrSignature
+	case "keys-down":
+		return nil, verify.ErrKeysUnavailable
 	}
 	return nil, fmt.Errorf("wrapped: %w", verify.ErrExpired)
 }
@@ -76,8 +79,8 @@ func httpServer(t *testing.T) *httptest.Server {
 }
 
 type result struct {
-	status                                     int
-	challenge, contentType, cacheControl, body string
+	status                                                 int
+	challenge, contentType, cacheControl, retryAfter, body string
 }
 
 func get(t *testing.T, srv *httptest.Server, authorization ...string) result {
@@ -99,7 +102,7 @@ func get(t *testing.T, srv *httptest.Server, authorization ...string) result {
 		t.Fatal(err)
 	}
 	return result{resp.StatusCode, resp.Header.Get("WWW-Authenticate"), resp.Header.Get("Content-Type"),
-		resp.Header.Get("Cache-Control"), string(b)}
+		resp.Header.Get("Cache-Control"), resp.Header.Get("Retry-After"), string(b)}
 }
 
 const rm = `, resource_metadata="http://localhost:8000/.well-known/oauth-protected-resource"`
@@ -129,6 +132,8 @@ func TestGinAnswersPerRFC6750(t *testing.T) {
 		{"bad signature", []string{"Bearer forged"}, 401,
 			`Bearer realm="search-api", error="invalid_token", error_description="The access token signature is invalid"` + rm,
 			`{"error":"invalid_token","error_description":"The access token signature is invalid"}` + "\n"},
+		{"signing keys cannot be fetched", []string{"Bearer keys-down"}, 503, "",
+			`{"error":"temporarily_unavailable","error_description":"The authorization server's signing keys cannot be fetched now; try again later with the same token"}` + "\n"},
 		{"missing scope", []string{"Bearer profile-token"}, 403,
 			`Bearer realm="search-api", error="insufficient_scope", error_description="The access token lacks a scope this resource requires", scope="search"` + rm,
 			`{"error":"insufficient_scope","error_description":"The access token lacks a scope this resource requires","scope":"search"}` + "\n"},
@@ -139,6 +144,9 @@ func TestGinAnswersPerRFC6750(t *testing.T) {
 			got := get(t, g, tt.auth...)
 			if got.status != tt.status || got.challenge != tt.chal || got.body != tt.body {
 				t.Errorf("got %d %q %s\nwant %d %q %s", got.status, got.challenge, got.body, tt.status, tt.chal, tt.body)
+			}
+			if (got.retryAfter != "") != (tt.status == http.StatusServiceUnavailable) {
+				t.Errorf("Retry-After %q with status %d", got.retryAfter, got.status)
 			}
 			if tt.status != http.StatusOK && (got.contentType != "application/json" || got.cacheControl != "no-store") {
 				t.Errorf("Content-Type %q, Cache-Control %q", got.contentType, got.cacheControl)

@@ -23,7 +23,11 @@
 // another host, document over the size bound, malformed JSON, or a set with
 // no usable key) changes nothing: the last good keys stay in use, so an
 // authorization server that is down never stops the verification of tokens
-// whose keys are cached.
+// whose keys are cached. A key id that is not cached is ErrUnknownKey only
+// when a key set was fetched without it; while none can be had (the fetch
+// failed, or did not end within MaxWait), it is ErrUnavailable, which a
+// resource server answers with 503, not 401. No caller waits longer than
+// MaxWait (2s) for a fetch, and one fetch serves every caller waiting.
 //
 // Remote.Generation changes whenever a key leaves the set (or is replaced
 // under the same kid), so that whoever remembers what a key verified, such

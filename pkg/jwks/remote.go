@@ -26,6 +26,7 @@ const (
 	DefaultMaxRefresh  = time.Hour
 	DefaultCooldown    = 30 * time.Second
 	DefaultMaxBytes    = 1 << 20
+	DefaultMaxWait     = 2 * time.Second
 )
 
 // MetadataPath is the RFC 8414 well-known path of authorization server
@@ -34,10 +35,19 @@ const MetadataPath = "/.well-known/oauth-authorization-server"
 
 // Errors returned by Remote.
 var (
-	// ErrUnknownKey is returned by Remote.Key when no usable key has the
-	// requested key id, even after a refresh (or while the refresh cooldown
-	// is in effect).
+	// ErrUnknownKey is returned by Remote.Key when the key set, fetched
+	// successfully, has no usable key with the requested key id (after a
+	// refresh, or while the refresh cooldown that followed a successful
+	// one is in effect): a token naming it is not this issuer's.
 	ErrUnknownKey = errors.New("jwks: unknown key id")
+	// ErrUnavailable is returned by Remote.Key when the requested key id
+	// is not cached and the key set cannot be had now: the fetch failed
+	// (or the last one did and the cooldown is in effect), or did not end
+	// within MaxWait, or no key set was ever loaded. Whether a token
+	// naming the key is valid cannot be told: answer 503 with Retry-After,
+	// not 401, so that its holder keeps it. It does not wrap
+	// ErrUnknownKey.
+	ErrUnavailable = errors.New("jwks: key set unavailable")
 	// ErrNoUsableKeys is returned by a refresh whose key set holds no key
 	// that may be used to verify signatures. The previous keys stay in use.
 	ErrNoUsableKeys = errors.New("jwks: key set has no usable signing key")
@@ -69,9 +79,14 @@ type RemoteOptions struct {
 	// also the refresh interval when the answer has no max-age. Default
 	// DefaultMaxRefresh.
 	MaxRefresh time.Duration
+	// MaxWait bounds how long Key waits for a fetch of the key set when
+	// the key id is not cached; the fetch itself goes on in the
+	// background, up to the HTTP timeout, and serves the requests that
+	// come after. Default DefaultMaxWait (2s).
+	MaxWait time.Duration
 	// Cooldown is the minimum time between two fetches triggered by
 	// unknown key ids: a flood of tokens with unknown kids costs at most
-	// one fetch per Cooldown. Background refreshes and explicit Refresh
+	// one fetch per Cooldown, or per second while the last fetch failed. Background refreshes and explicit Refresh
 	// calls are not limited by it. Default DefaultCooldown (30s).
 	Cooldown time.Duration
 	// MaxBytes bounds the size of the metadata and key set documents.
@@ -105,6 +120,7 @@ type Remote struct {
 	minRefresh   time.Duration
 	maxRefresh   time.Duration
 	cooldown     time.Duration
+	maxWait      time.Duration
 	maxBytes     int64
 	issuer       string
 	now          func() time.Time
@@ -118,6 +134,8 @@ type Remote struct {
 	// Counts for Stats.
 	fetches, fetchErrors atomic.Uint64
 	lastSuccess          atomic.Int64 // Unix nanoseconds of the last good fetch; 0 before
+	// lastFailed: the last fetch that ended did not get a key set.
+	lastFailed atomic.Bool
 
 	mu          sync.Mutex
 	jwksURL     string        // configured or discovered; guarded by mu
@@ -148,13 +166,14 @@ func NewRemote(opts RemoteOptions) (*Remote, error) {
 			return nil, fmt.Errorf("jwks: Issuer: %w", err)
 		}
 	}
-	if opts.MinRefresh < 0 || opts.MaxRefresh < 0 || opts.Cooldown < 0 || opts.MaxBytes < 0 {
+	if opts.MinRefresh < 0 || opts.MaxRefresh < 0 || opts.Cooldown < 0 || opts.MaxBytes < 0 || opts.MaxWait < 0 {
 		return nil, errors.New("jwks: durations and MaxBytes must not be negative")
 	}
 	r := &Remote{
 		minRefresh: cmpOr(opts.MinRefresh, DefaultMinRefresh),
 		maxRefresh: cmpOr(opts.MaxRefresh, DefaultMaxRefresh),
 		cooldown:   cmpOr(opts.Cooldown, DefaultCooldown),
+		maxWait:    cmpOr(opts.MaxWait, DefaultMaxWait),
 		maxBytes:   cmpOr(opts.MaxBytes, DefaultMaxBytes),
 		issuer:     opts.Issuer,
 		jwksURL:    opts.URL,
@@ -306,9 +325,12 @@ func (r *Remote) lookup(kid string) (PublicKey, bool) {
 // Cached keys are returned without any I/O. An unknown kid triggers a fetch
 // unless a fetch triggered by an unknown kid started less than Cooldown ago;
 // concurrent callers share one fetch (a fetch already in flight, background
-// or not, is joined). Waiting is bounded by ctx and by the HTTP timeout. If
-// the key is still unknown, the error wraps ErrUnknownKey (and the fetch
-// error or ctx's error, if any).
+// or not, is joined). Waiting is bounded by ctx and by MaxWait; the fetch
+// goes on without the caller. If a key set was fetched and has no such key,
+// the error wraps ErrUnknownKey. If the key set could not be had (the fetch
+// failed, or the last one did and the cooldown holds, or the wait ended
+// first, or no set was ever loaded), it wraps ErrUnavailable, with the
+// fetch error or the context's error if any.
 func (r *Remote) Key(ctx context.Context, kid string) (PublicKey, error) {
 	if k, ok := r.lookup(kid); ok {
 		return k, nil
@@ -321,8 +343,11 @@ func (r *Remote) Key(ctx context.Context, kid string) (PublicKey, error) {
 	c := r.inflight
 	if c == nil {
 		now := r.now()
-		if since := now.Sub(r.lastUnknown); !r.lastUnknown.IsZero() && since >= 0 && since < r.cooldown {
+		if since := now.Sub(r.lastUnknown); !r.lastUnknown.IsZero() && since >= 0 && since < r.cooldownNow() {
 			r.mu.Unlock()
+			if r.lastFailed.Load() || !r.Ready() {
+				return PublicKey{}, fmt.Errorf("%w: key %q not cached, and the last fetch failed (refresh cooldown)", ErrUnavailable, kid)
+			}
 			return PublicKey{}, fmt.Errorf("%w %q (refresh cooldown)", ErrUnknownKey, kid)
 		}
 		r.lastUnknown = now
@@ -330,18 +355,40 @@ func (r *Remote) Key(ctx context.Context, kid string) (PublicKey, error) {
 	}
 	r.mu.Unlock()
 
+	wait := time.NewTimer(r.maxWait)
+	defer wait.Stop()
 	select {
 	case <-c.done:
 	case <-ctx.Done():
-		return PublicKey{}, fmt.Errorf("%w %q: %w", ErrUnknownKey, kid, context.Cause(ctx))
+		return PublicKey{}, fmt.Errorf("%w: key %q not cached, and the fetch did not end before the request: %w", ErrUnavailable, kid, context.Cause(ctx))
+	case <-wait.C:
+		return PublicKey{}, fmt.Errorf("%w: key %q not cached, and the fetch did not end within %s", ErrUnavailable, kid, r.maxWait)
 	}
 	if k, ok := r.lookup(kid); ok {
 		return k, nil
 	}
-	if c.err != nil {
-		return PublicKey{}, fmt.Errorf("%w %q (refresh failed: %w)", ErrUnknownKey, kid, c.err)
+	switch {
+	case errors.Is(c.err, ErrNoUsableKeys):
+		// Fetched, and the issuer vouches for no key of that id.
+		return PublicKey{}, fmt.Errorf("%w %q (%w)", ErrUnknownKey, kid, c.err)
+	case c.err != nil:
+		return PublicKey{}, fmt.Errorf("%w: key %q not cached, and the fetch failed: %w", ErrUnavailable, kid, c.err)
 	}
 	return PublicKey{}, fmt.Errorf("%w %q", ErrUnknownKey, kid)
+}
+
+// failedCooldown bounds the cooldown after a failed fetch: an issuer that
+// comes back is tried again within a second, so that tokens of a key not
+// yet cached are served soon after, not up to Cooldown later.
+const failedCooldown = time.Second
+
+// cooldownNow is the least time between two fetches triggered by unknown
+// key ids: Cooldown, or failedCooldown while the last fetch failed.
+func (r *Remote) cooldownNow() time.Duration {
+	if r.lastFailed.Load() {
+		return min(r.cooldown, failedCooldown)
+	}
+	return r.cooldown
 }
 
 // Refresh fetches the key set now, or joins the fetch already in flight, and
@@ -414,6 +461,8 @@ func (r *Remote) startLocked(ctx context.Context) *fetchCall {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.fetchTimeout)
 		defer cancel()
 		err := r.fetch(fctx)
+		// A set without usable keys was fetched all the same.
+		r.lastFailed.Store(err != nil && !errors.Is(err, ErrNoUsableKeys))
 		if err != nil {
 			r.fetchErrors.Add(1)
 		} else {

@@ -397,8 +397,15 @@ func TestRemoteSurvivesBadAnswers(t *testing.T) {
 				t.Errorf("Refresh: err = %v, want %v", err, tt.want)
 			}
 			clock.Add(time.Hour) // past the cooldown: an unknown kid fetches again
-			if _, err := r.Key(ctx, "evil"); !errors.Is(err, ErrUnknownKey) || !errors.Is(err, tt.want) {
-				t.Errorf("Key(unknown): err = %v, want ErrUnknownKey wrapping %v", err, tt.want)
+			// A set was fetched, without the key: unknown. No set could
+			// be had: unavailable, never unknown.
+			want := ErrUnavailable
+			if tt.want == ErrNoUsableKeys {
+				want = ErrUnknownKey
+			}
+			_, err := r.Key(ctx, "evil")
+			if !errors.Is(err, want) || !errors.Is(err, tt.want) || (want == ErrUnavailable && errors.Is(err, ErrUnknownKey)) {
+				t.Errorf("Key(unknown): err = %v, want %v wrapping %v", err, want, tt.want)
 			}
 			if !r.Ready() {
 				t.Error("no longer Ready")
@@ -536,8 +543,8 @@ func TestRemoteUnknownKidDoesNotHang(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		_, err := r.Key(ctx, "any")
-		if !errors.Is(err, ErrUnknownKey) || !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("err = %v, want ErrUnknownKey and DeadlineExceeded", err)
+		if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrUnknownKey) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want ErrUnavailable and DeadlineExceeded", err)
 		}
 	})
 	t.Run("bounded by the HTTP timeout", func(t *testing.T) {
@@ -545,8 +552,8 @@ func TestRemoteUnknownKidDoesNotHang(t *testing.T) {
 		srv.Serve(srv.block)
 		r := newTestRemote(t, RemoteOptions{URL: srv.URL, HTTPClient: &http.Client{Timeout: 50 * time.Millisecond}})
 		_, err := r.Key(context.Background(), "any")
-		if !errors.Is(err, ErrUnknownKey) || !errors.Is(err, ErrFetch) {
-			t.Errorf("err = %v, want ErrUnknownKey and ErrFetch", err)
+		if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrUnknownKey) || !errors.Is(err, ErrFetch) {
+			t.Errorf("err = %v, want ErrUnavailable and ErrFetch", err)
 		}
 	})
 }
@@ -567,8 +574,8 @@ func TestRemoteServerDownKeepsCachedKeys(t *testing.T) {
 			t.Errorf("cached key %q refused: %v", kid, err)
 		}
 	}
-	if _, err := r.Key(t.Context(), "unknown"); !errors.Is(err, ErrUnknownKey) || !errors.Is(err, ErrFetch) {
-		t.Errorf("unknown kid: err = %v, want ErrUnknownKey wrapping ErrFetch", err)
+	if _, err := r.Key(t.Context(), "unknown"); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrUnknownKey) || !errors.Is(err, ErrFetch) {
+		t.Errorf("unknown kid: err = %v, want ErrUnavailable wrapping ErrFetch", err)
 	}
 }
 

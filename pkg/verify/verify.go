@@ -22,7 +22,8 @@ import (
 
 // KeySource finds the public key a token names in its "kid" header.
 // Implementations return an error wrapping jwks.ErrUnknownKey when there is
-// no such key.
+// no such key, and any other error (such as jwks.ErrUnavailable) when they
+// cannot tell.
 type KeySource interface {
 	Key(ctx context.Context, kid string) (jwks.PublicKey, error)
 }
@@ -87,9 +88,15 @@ var (
 	// sub, client_id, iat, jti) is absent.
 	ErrMissingClaim = errors.New("verify: required claim missing")
 	ErrCritical     = errors.New("verify: critical header not understood")
-	// ErrUnknownKey: no key with the token's "kid" could be found. It wraps
-	// jwks.ErrUnknownKey, so errors.Is(err, jwks.ErrUnknownKey) holds too.
+	// ErrUnknownKey: the key set, fetched, has no key with the token's
+	// "kid". It wraps jwks.ErrUnknownKey, so errors.Is(err,
+	// jwks.ErrUnknownKey) holds too.
 	ErrUnknownKey error = &wrapped{"verify: unknown signing key", jwks.ErrUnknownKey}
+	// ErrKeysUnavailable: the token's "kid" is not cached and the key set
+	// cannot be had now (the issuer is down or slow): whether the token
+	// is valid cannot be told. Answer 503 with Retry-After, never 401,
+	// so that its holder keeps it and tries again (package bearer does).
+	ErrKeysUnavailable = errors.New("verify: signing keys unavailable")
 )
 
 type wrapped struct {
@@ -287,8 +294,11 @@ func isAccessTokenType(typ string) bool {
 // key returns the key named kid, provided it is meant for alg.
 func (v *Verifier) key(ctx context.Context, kid, alg string) (any, error) {
 	k, err := v.keys.Key(ctx, kid)
-	if err != nil {
+	switch {
+	case errors.Is(err, jwks.ErrUnknownKey) && !errors.Is(err, jwks.ErrUnavailable):
 		return nil, fmt.Errorf("%w: %w", ErrUnknownKey, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
 	}
 	if k.Algorithm != alg || !keyFits(alg, k.Key) {
 		return nil, fmt.Errorf("%w: key %q is for %q, token says %q", ErrAlgorithm, kid, k.Algorithm, alg)

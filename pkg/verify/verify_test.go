@@ -203,7 +203,7 @@ func seg(v any) string {
 }
 
 // sentinels are all the errors Verify may match.
-var sentinels = []error{ErrMalformed, ErrTooLarge, ErrAlgorithm, ErrType, ErrUnknownKey, ErrSignature,
+var sentinels = []error{ErrMalformed, ErrTooLarge, ErrAlgorithm, ErrType, ErrUnknownKey, ErrKeysUnavailable, ErrSignature,
 	ErrExpired, ErrNotYetValid, ErrIssuer, ErrAudience, ErrMissingClaim, ErrCritical, ErrLifetime}
 
 // matching returns the sentinels err matches.
@@ -347,8 +347,37 @@ func TestVerifyWithRemoteKeySet(t *testing.T) {
 			t.Errorf("%s with the server down: %v", alg, err)
 		}
 	}
+	// A key the set fetched moments ago lacked is unknown, server down or
+	// not, until the cooldown ends.
 	if _, err := v.Verify(t.Context(), sign(t, spec{alg: "ES256"})); !errors.Is(err, ErrUnknownKey) {
 		t.Errorf("unknown key with the server down: err = %v", err)
+	}
+}
+
+// unavailableKeys is a KeySource whose key set cannot be fetched.
+type unavailableKeys struct{ err error }
+
+func (u unavailableKeys) Key(context.Context, string) (jwks.PublicKey, error) {
+	return jwks.PublicKey{}, u.err
+}
+
+// TestVerifyKeysUnavailable: a key source that cannot tell whether the key
+// exists makes the token unverifiable, not invalid: ErrKeysUnavailable, and
+// never ErrUnknownKey, which would have its holder throw it away.
+func TestVerifyKeysUnavailable(t *testing.T) {
+	for name, err := range map[string]error{
+		"key set unavailable":           fmt.Errorf("%w: fetch failed", jwks.ErrUnavailable),
+		"unavailable, naming unknown":   fmt.Errorf("%w: %w", jwks.ErrUnavailable, jwks.ErrUnknownKey),
+		"any error but an unknown key":  errors.New("connection refused"),
+		"the request ended before keys": context.DeadlineExceeded,
+	} {
+		t.Run(name, func(t *testing.T) {
+			v := newVerifier(t, unavailableKeys{err}, Options{})
+			_, got := v.Verify(t.Context(), sign(t, spec{}))
+			if m := matching(got); len(m) != 1 || m[0] != ErrKeysUnavailable {
+				t.Fatalf("err = %v, matching %v; want exactly ErrKeysUnavailable", got, m)
+			}
+		})
 	}
 }
 

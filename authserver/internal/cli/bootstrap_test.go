@@ -69,6 +69,7 @@ const (
 func bootstrapEnv(db string) map[string]string {
 	return map[string]string{
 		"AUTH_DB":                       db,
+		"AUTH_CREATE_DB":                "true",
 		"AUTH_BCRYPT_COST":              "4",
 		"AUTH_BOOTSTRAP_USER":           "demo",
 		"AUTH_BOOTSTRAP_PASSWORD":       bootPassword,

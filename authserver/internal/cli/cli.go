@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
+	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
+	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
 // Exit statuses of Main.
@@ -37,6 +38,10 @@ const (
 	dbExisting
 	// dbCreate: the command creates the database if it is missing.
 	dbCreate
+	// dbServe: as dbCreate with --create-db, as dbExisting without: a
+	// server never replaces a lost database with a new, empty one unless
+	// told to.
+	dbServe
 )
 
 // action runs a command once its flags are parsed, the settings validated
@@ -85,6 +90,7 @@ var commands = []command{
 	issuersDeleteCommand,
 	keysListCommand,
 	keysRotateCommand,
+	keysRevokeCommand,
 	backupCommand,
 	healthcheckCommand,
 }
@@ -327,18 +333,30 @@ func checkArgs(c command, pos []string) error {
 }
 
 // openDB opens the database in a.cfg.DB: a SQLite file, or a PostgreSQL
-// database for a postgres:// URL. For dbExisting a missing SQLite file is
-// an error: a mistyped --db must not silently create an empty database and
-// add a user to it. Messages show the URL without its password.
+// database for a postgres:// URL. For dbExisting, and dbServe without
+// --create-db, a missing database (a SQLite file that does not exist or is
+// empty, a PostgreSQL schema without tables) is an error: a mistyped --db
+// must not silently create an empty database and add a user to it, and a
+// server must not start on an empty database in place of a lost one, with
+// new keys that invalidate every token and no client or user. Messages
+// show the URL without its password, and name the cause in words.
 func (a *app) openDB(ctx context.Context, mode dbMode) error {
-	if mode == dbExisting && !backend.IsPostgres(a.cfg.DB) {
-		if _, err := os.Stat(a.cfg.DB); errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("database %q does not exist; check --db (env %s), or create it with '%s migrate'",
-				a.cfg.DB, config.EnvName("db"), progName)
-		}
+	var opts []sqlstore.Option
+	if mode == dbExisting || (mode == dbServe && !a.cfg.CreateDB) {
+		opts = append(opts, sqlstore.WithExisting())
 	}
-	db, err := backend.Open(ctx, a.cfg.DB, a.log, a.now)
-	if err != nil {
+	db, err := backend.Open(ctx, a.cfg.DB, a.log, a.now, opts...)
+	switch {
+	case errors.Is(err, store.ErrMissing) && mode == dbServe:
+		return fmt.Errorf("%w.\n"+
+			"  If this is the first start, create it with '%s migrate', or start with --create-db (env %s=true).\n"+
+			"  If it existed, it was lost: restore it from a backup (docs/operations.md) rather than start on an empty\n"+
+			"  database, whose new keys and lack of clients and users would refuse every token and client there is",
+			err, progName, config.EnvName("create-db"))
+	case errors.Is(err, store.ErrMissing):
+		return fmt.Errorf("database %q does not exist (%w); check --db (env %s), or create it with '%s migrate'",
+			backend.Redact(a.cfg.DB), err, config.EnvName("db"), progName)
+	case err != nil:
 		return fmt.Errorf("opening database %q: %w", backend.Redact(a.cfg.DB), err)
 	}
 	a.db = db

@@ -11,9 +11,9 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
 )
 
-// TestPostgres runs administration commands on a PostgreSQL database: the
-// commands that refuse a missing SQLite file work on a fresh database, and
-// no output shows the password of the URL.
+// TestPostgres runs administration commands on a PostgreSQL database: as
+// on SQLite, commands and serve refuse a database without schema (only
+// migrate creates one), and no output shows the password of the URL.
 func TestPostgres(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	u, err := url.Parse(dsn)
@@ -26,18 +26,19 @@ func TestPostgres(t *testing.T) {
 	}
 	h := &harness{t: t, db: dsn, env: map[string]string{"AUTH_DB": dsn, "AUTH_BCRYPT_COST": "4"}}
 	runs := []result{
-		h.ok("", "users", "list"), // on a database never migrated
+		h.fails(ExitFailure, "database missing", "", "users", "list"), // on a database never migrated
+		h.fails(ExitFailure, "--create-db", "", "serve", "--addr", "127.0.0.1:0"),
 		h.ok("", "migrate"),
 		h.ok("correct horse battery\n", "users", "add", "bob", "--email", "bob@example.com"),
 		h.ok("", "users", "disable", "bob"),
 		h.ok("", "users", "list"),
 		h.fails(ExitFailure, "opening database", "", "users", "list", "--db", strings.Replace(dsn, ":"+pw+"@", ":wrong-"+pw+"@", 1)),
 	}
-	if !strings.Contains(runs[1].stdout, "schema version") {
-		t.Errorf("migrate printed %q, want the schema version", runs[1].stdout)
+	if !strings.Contains(runs[2].stdout, "schema version") {
+		t.Errorf("migrate printed %q, want the schema version", runs[2].stdout)
 	}
-	if !strings.Contains(runs[1].stdout, "xxxxx") {
-		t.Errorf("migrate printed %q, want the URL with its password masked", runs[1].stdout)
+	if !strings.Contains(runs[2].stdout, "xxxxx") {
+		t.Errorf("migrate printed %q, want the URL with its password masked", runs[2].stdout)
 	}
 	for i, r := range runs {
 		if strings.Contains(r.stdout+r.stderr, pw) {

@@ -12,8 +12,11 @@ import (
 var serveCommand = command{
 	name:    "serve",
 	summary: "run the authorization server (the default command)",
-	details: `Creates the database if it is missing and upgrades its schema, then serves
-on --addr until interrupted (SIGINT or SIGTERM). It then answers /readyz
+	details: `Upgrades the database's schema, then serves on --addr until interrupted
+(SIGINT or SIGTERM). A database that does not exist (or holds no schema) is
+created only with --create-db; without it serve refuses to start, so that a
+lost database is restored from a backup rather than replaced by an empty one
+whose new keys would refuse every token. 'migrate' creates one too. It then answers /readyz
 with 503 but goes on serving for --shutdown-drain, so that load balancers
 stop sending it requests, stops accepting connections, and waits up to
 --shutdown-timeout for the requests in flight. Logs go to standard error.
@@ -26,7 +29,7 @@ The first time it runs on a database with --bootstrap-user,
 --bootstrap-client-id or --bootstrap-docs-client-id set, it creates that
 user and those clients before serving; never again, so later changes to
 them are kept.`,
-	db: dbCreate,
+	db: dbServe,
 	setup: func(*flag.FlagSet) action {
 		return func(ctx context.Context, a *app, _ []string) error {
 			if err := a.bootstrap(ctx); err != nil {

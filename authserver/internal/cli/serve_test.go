@@ -24,7 +24,7 @@ func TestServe(t *testing.T) {
 	l.Close()
 
 	db := filepath.Join(t.TempDir(), "new", "auth.db")
-	env := map[string]string{"AUTH_DB": db, "AUTH_BCRYPT_COST": "4", "AUTH_LOG_FORMAT": "json"}
+	env := map[string]string{"AUTH_DB": db, "AUTH_CREATE_DB": "true", "AUTH_BCRYPT_COST": "4", "AUTH_LOG_FORMAT": "json"}
 	getenv := func(k string) string { return env[k] }
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -69,5 +69,67 @@ func TestServe(t *testing.T) {
 	}
 	if stdout.String() != "" {
 		t.Errorf("serve wrote to stdout: %q", stdout.String())
+	}
+}
+
+// TestServeRefusesMissingDatabase: without --create-db, serve never
+// starts on a database that is not there, whether it never was (a
+// mistyped --db, a first start) or was lost (a deleted file or
+// directory, an emptied file), and says what to do; it creates nothing.
+func TestServeRefusesMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "kept", "auth.db")
+	h := &harness{t: t, db: existing, env: map[string]string{"AUTH_DB": existing}}
+	h.ok("", "migrate")
+	tests := []struct {
+		name  string
+		db    string
+		setup func(t *testing.T)
+	}{
+		{"never created", filepath.Join(dir, "new", "auth.db"), nil},
+		{"file deleted", existing, func(t *testing.T) {
+			for _, f := range []string{existing, existing + "-wal", existing + "-shm"} {
+				if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+			}
+		}},
+		{"directory deleted", filepath.Join(dir, "gone", "auth.db"), func(t *testing.T) {
+			if err := os.MkdirAll(filepath.Join(dir, "gone"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(dir, "gone")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"file emptied", filepath.Join(dir, "empty.db"), func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(dir, "empty.db"), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup(t)
+			}
+			var stdout, stderr bytes.Buffer
+			getenv := func(k string) string { return map[string]string{"AUTH_DB": tt.db}[k] }
+			// A serve that starts after all is stopped, and fails the test.
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			code := Main(ctx, []string{"--addr", "127.0.0.1:0", "--shutdown-drain", "0s"}, strings.NewReader(""), &stdout, &stderr, getenv)
+			if code != ExitFailure {
+				t.Fatalf("serve exited with %d, want %d; stderr:\n%s", code, ExitFailure, stderr.String())
+			}
+			for _, want := range []string{"database missing", "--create-db", "AUTH_CREATE_DB", "authserver migrate", "restore it from a backup"} {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			if fi, err := os.Stat(tt.db); err == nil && fi.Size() > 0 {
+				t.Errorf("serve created %s", tt.db)
+			}
+		})
 	}
 }

@@ -8,6 +8,11 @@ type Config struct {
 	Addr   string // --addr, AUTH_ADDR: listen address (":9096")
 	Issuer string // --issuer, AUTH_ISSUER: issuer URL ("http://localhost:9096")
 	DB     string // --db, AUTH_DB: SQLite file path ("data/authserver.db") or postgres:// URL
+	// CreateDB, --create-db, lets serve create the database when it is
+	// missing (a SQLite file that does not exist, a PostgreSQL schema
+	// without tables). Without it serve refuses to start on a missing
+	// database rather than replace a lost one with an empty one.
+	CreateDB bool
 
 	// MetricsAddr, --metrics-addr, is a separate listen address for
 	// /metrics; empty (the default) serves /metrics on Addr.
@@ -16,6 +21,11 @@ type Config struct {
 	AccessTokenTTL          time.Duration // --access-token-ttl (30m)
 	RefreshTokenTTL         time.Duration // --refresh-token-ttl: idle expiry (24h)
 	RefreshTokenAbsoluteTTL time.Duration // --refresh-token-absolute-ttl: absolute expiry (720h)
+	// RefreshTokenGrace, --refresh-token-grace, is how long after a
+	// rotation the client may present the rotated refresh token again,
+	// as it does when it never received the answer, and get the same
+	// successor (30s); 0 makes every second use reuse.
+	RefreshTokenGrace time.Duration
 	// SessionTTL, --session-ttl, is how long a browser session lasts
 	// after a person signs in on the sign-in page (12h): until then they
 	// are not asked for their password again.

@@ -31,6 +31,7 @@ func TestDefaults(t *testing.T) {
 		AccessTokenTTL:            30 * time.Minute,
 		RefreshTokenTTL:           24 * time.Hour,
 		RefreshTokenAbsoluteTTL:   720 * time.Hour,
+		RefreshTokenGrace:         30 * time.Second,
 		SessionTTL:                12 * time.Hour,
 		SigningAlg:                "RS256",
 		KeyActivateAfter:          10 * time.Minute,
@@ -89,9 +90,11 @@ func TestLoadEverySetting(t *testing.T) {
 		{"metrics-addr", "127.0.0.1:9097", func(c Config) any { return c.MetricsAddr }, "127.0.0.1:9097"},
 		{"issuer", "https://auth.example.com", func(c Config) any { return c.Issuer }, "https://auth.example.com"},
 		{"db", "/var/lib/auth.db", func(c Config) any { return c.DB }, "/var/lib/auth.db"},
+		{"create-db", "true", func(c Config) any { return c.CreateDB }, true},
 		{"access-token-ttl", "5m", func(c Config) any { return c.AccessTokenTTL }, 5 * time.Minute},
 		{"refresh-token-ttl", "2h", func(c Config) any { return c.RefreshTokenTTL }, 2 * time.Hour},
 		{"refresh-token-absolute-ttl", "48h", func(c Config) any { return c.RefreshTokenAbsoluteTTL }, 48 * time.Hour},
+		{"refresh-token-grace", "5s", func(c Config) any { return c.RefreshTokenGrace }, 5 * time.Second},
 		{"session-ttl", "2h", func(c Config) any { return c.SessionTTL }, 2 * time.Hour},
 		{"registration", "token", func(c Config) any { return c.Registration }, "token"},
 		{"registration-grants", "authorization_code", func(c Config) any { return strings.Join(c.RegistrationGrants, " ") }, "authorization_code"},
@@ -134,7 +137,7 @@ func TestLoadEverySetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag+"/flag", func(t *testing.T) {
-			c, err := Load(newFlagSet(), []string{"--" + tt.flag, tt.value}, env(nil))
+			c, err := Load(newFlagSet(), []string{"--" + tt.flag + "=" + tt.value}, env(nil))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -24,6 +24,11 @@ const (
 // longest lifetime resource servers accept.
 const MaxAccessTokenTTL = 24 * time.Hour
 
+// MaxRefreshTokenGrace bounds RefreshTokenGrace: a retry comes within
+// seconds of the lost answer, and the longer the window, the longer a
+// copy of a rotated token goes unnoticed.
+const MaxRefreshTokenGrace = 5 * time.Minute
+
 // MaxLoginLockout bounds LoginLockout; lockouts grow to 64 times it.
 const MaxLoginLockout = 24 * time.Hour
 
@@ -101,6 +106,13 @@ func (c Config) Validate() error {
 	if c.RefreshTokenTTL > 0 && c.RefreshTokenAbsoluteTTL > 0 && c.RefreshTokenTTL > c.RefreshTokenAbsoluteTTL {
 		bad("--refresh-token-ttl (%s) must not be longer than --refresh-token-absolute-ttl (%s)",
 			FormatDuration(c.RefreshTokenTTL), FormatDuration(c.RefreshTokenAbsoluteTTL))
+	}
+
+	if c.RefreshTokenGrace < 0 || c.RefreshTokenGrace > MaxRefreshTokenGrace {
+		bad("--refresh-token-grace must be from 0 (off) to %s, not %s", FormatDuration(MaxRefreshTokenGrace), FormatDuration(c.RefreshTokenGrace))
+	} else if c.RefreshTokenTTL > 0 && c.RefreshTokenGrace >= c.RefreshTokenTTL {
+		bad("--refresh-token-grace (%s) must be shorter than --refresh-token-ttl (%s)",
+			FormatDuration(c.RefreshTokenGrace), FormatDuration(c.RefreshTokenTTL))
 	}
 
 	if !slices.Contains(SigningAlgs, c.SigningAlg) {

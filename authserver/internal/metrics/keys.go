@@ -18,7 +18,7 @@ var _ KeyStats = (*signing.Keyring)(nil)
 
 var (
 	keysDesc = prometheus.NewDesc("fastsafe_auth_signing_keys",
-		"Published signing keys, by state (next: published, not signing yet; active: signing; retired: published for tokens it signed).",
+		"Signing keys, by state (next: published, not signing yet; active: signing; retired: published for tokens it signed; revoked: withdrawn, unpublished, kept until its tokens expire).",
 		[]string{"state"}, nil)
 	activeAgeDesc = prometheus.NewDesc("fastsafe_auth_signing_key_active_age_seconds",
 		"Time since the key that signs now started signing; 0 when no key is active.", nil, nil)
@@ -51,6 +51,7 @@ func (c *keyCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(keysDesc, prometheus.GaugeValue, float64(s.Next), string(signing.StateNext))
 	ch <- prometheus.MustNewConstMetric(keysDesc, prometheus.GaugeValue, float64(s.Active), string(signing.StateActive))
 	ch <- prometheus.MustNewConstMetric(keysDesc, prometheus.GaugeValue, float64(s.Retired), string(signing.StateRetired))
+	ch <- prometheus.MustNewConstMetric(keysDesc, prometheus.GaugeValue, float64(s.Revoked), string(signing.StateRevoked))
 	age := 0.0
 	if !s.ActiveSince.IsZero() {
 		age = max(c.now().Sub(s.ActiveSince).Seconds(), 0)

@@ -29,6 +29,9 @@ type Metrics struct {
 	bcrypt        prometheus.Histogram
 	throttled     *prometheus.CounterVec
 	reuse         prometheus.Counter
+	retries       prometheus.Counter
+	writable      prometheus.Gauge
+	revocations   prometheus.Counter
 	codeReuse     prometheus.Counter
 	storeDuration *prometheus.HistogramVec
 	keyRotations  *prometheus.CounterVec
@@ -72,6 +75,18 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 			Name: "fastsafe_auth_refresh_reuse_detected_total",
 			Help: "Refresh tokens presented again after rotation; each revokes its grant.",
 		}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fastsafe_auth_refresh_retries_total",
+			Help: "Rotated refresh tokens presented again within the grace window (--refresh-token-grace) by a client that lost the answer; each got its successor again.",
+		}),
+		writable: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "fastsafe_auth_store_writable",
+			Help: "1 if the last readiness check could write to the store, 0 if it could not (disk full, read-only, locked, database missing); /readyz answers 503 meanwhile.",
+		}),
+		revocations: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fastsafe_auth_signing_key_revocations_total",
+			Help: "Signing keys this server published and then found revoked ('authserver keys revoke'), after which it no longer publishes or uses them.",
+		}),
 		codeReuse: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "fastsafe_auth_code_reuse_detected_total",
 			Help: "Authorization codes presented a second time; each revokes the grant the first use started.",
@@ -94,7 +109,7 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpRequests, m.httpDuration, m.tokensIssued, m.tokenErrors, m.bcrypt,
-		m.throttled, m.reuse, m.codeReuse, m.storeDuration, m.keyRotations, m.backups,
+		m.throttled, m.reuse, m.retries, m.writable, m.revocations, m.codeReuse, m.storeDuration, m.keyRotations, m.backups,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -146,6 +161,33 @@ func (m *Metrics) Throttled(kind string) {
 func (m *Metrics) RefreshReuseDetected() {
 	if m != nil {
 		m.reuse.Inc()
+	}
+}
+
+// RefreshRetried counts a rotated refresh token presented again within
+// the grace window.
+func (m *Metrics) RefreshRetried() {
+	if m != nil {
+		m.retries.Inc()
+	}
+}
+
+// StoreWritable records the outcome of a readiness check of the store.
+func (m *Metrics) StoreWritable(ok bool) {
+	if m != nil {
+		v := 0.0
+		if ok {
+			v = 1
+		}
+		m.writable.Set(v)
+	}
+}
+
+// KeyRevoked counts a signing key this server published and then found
+// revoked.
+func (m *Metrics) KeyRevoked(string) {
+	if m != nil {
+		m.revocations.Inc()
 	}
 }
 

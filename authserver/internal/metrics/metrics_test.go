@@ -165,10 +165,11 @@ func TestKeyGauges(t *testing.T) {
 		stats signing.Stats
 		want  string
 	}{
-		{"active and next", signing.Stats{Next: 1, Active: 1, Retired: 2, ActiveSince: now.Add(-time.Hour), NextActivation: now.Add(10 * time.Minute)}, `
+		{"active and next", signing.Stats{Next: 1, Active: 1, Retired: 2, Revoked: 1, ActiveSince: now.Add(-time.Hour), NextActivation: now.Add(10 * time.Minute)}, `
 fastsafe_auth_signing_keys{state="next"} 1
 fastsafe_auth_signing_keys{state="active"} 1
 fastsafe_auth_signing_keys{state="retired"} 2
+fastsafe_auth_signing_keys{state="revoked"} 1
 fastsafe_auth_signing_key_active_age_seconds 3600
 fastsafe_auth_signing_key_next_activation_timestamp_seconds 1.7000006e+09
 `},
@@ -176,6 +177,7 @@ fastsafe_auth_signing_key_next_activation_timestamp_seconds 1.7000006e+09
 fastsafe_auth_signing_keys{state="next"} 0
 fastsafe_auth_signing_keys{state="active"} 0
 fastsafe_auth_signing_keys{state="retired"} 0
+fastsafe_auth_signing_keys{state="revoked"} 0
 fastsafe_auth_signing_key_active_age_seconds 0
 fastsafe_auth_signing_key_next_activation_timestamp_seconds 0
 `},
@@ -191,7 +193,7 @@ fastsafe_auth_signing_key_next_activation_timestamp_seconds 0
 # TYPE fastsafe_auth_signing_key_active_age_seconds gauge
 # HELP fastsafe_auth_signing_key_next_activation_timestamp_seconds Unix time at which the next key starts signing; 0 when there is no next key.
 # TYPE fastsafe_auth_signing_key_next_activation_timestamp_seconds gauge
-# HELP fastsafe_auth_signing_keys Published signing keys, by state (next: published, not signing yet; active: signing; retired: published for tokens it signed).
+# HELP fastsafe_auth_signing_keys Signing keys, by state (next: published, not signing yet; active: signing; retired: published for tokens it signed; revoked: withdrawn, unpublished, kept until its tokens expire).
 # TYPE fastsafe_auth_signing_keys gauge
 ` + tt.want
 			if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
@@ -209,17 +211,21 @@ func TestCounters(t *testing.T) {
 	m.TokenError("token", "invalid_grant")
 	m.Throttled("account")
 	m.RefreshReuseDetected()
+	m.RefreshRetried()
 	m.KeyRotated("schedule")
+	m.KeyRevoked("kid")
 	m.BackupDone("ok")
 	m.ObserveBcrypt(50 * time.Millisecond)
 	for name, want := range map[string]int{
-		"fastsafe_auth_tokens_issued_total":          1,
-		"fastsafe_auth_token_errors_total":           1,
-		"fastsafe_auth_throttled_total":              1,
-		"fastsafe_auth_refresh_reuse_detected_total": 1,
-		"fastsafe_auth_key_rotations_total":          1,
-		"fastsafe_auth_backups_total":                1,
-		"fastsafe_auth_bcrypt_duration_seconds":      1,
+		"fastsafe_auth_tokens_issued_total":           1,
+		"fastsafe_auth_token_errors_total":            1,
+		"fastsafe_auth_throttled_total":               1,
+		"fastsafe_auth_refresh_reuse_detected_total":  1,
+		"fastsafe_auth_refresh_retries_total":         1,
+		"fastsafe_auth_key_rotations_total":           1,
+		"fastsafe_auth_signing_key_revocations_total": 1,
+		"fastsafe_auth_backups_total":                 1,
+		"fastsafe_auth_bcrypt_duration_seconds":       1,
 	} {
 		if n, err := testutil.GatherAndCount(reg, name); err != nil || n != want {
 			t.Errorf("%s: %d series, %v; want %d", name, n, err, want)

@@ -95,9 +95,9 @@ func (s *timedStore) GetRefreshToken(ctx context.Context, id string) (store.Refr
 }
 
 // RotateRefreshToken implements store.Store.
-func (s *timedStore) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error {
+func (s *timedStore) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken, grace time.Duration) (bool, error) {
 	defer s.m.observeStore("RotateRefreshToken", s.m.now())
-	return s.Store.RotateRefreshToken(ctx, oldID, now, next)
+	return s.Store.RotateRefreshToken(ctx, oldID, now, next, grace)
 }
 
 // GetRefreshFamily implements store.Store.
@@ -148,10 +148,52 @@ func (s *timedStore) DeleteSigningKey(ctx context.Context, id string) error {
 	return s.Store.DeleteSigningKey(ctx, id)
 }
 
+// GetSigningKey implements store.Store.
+func (s *timedStore) GetSigningKey(ctx context.Context, id string) (store.SigningKey, error) {
+	defer s.m.observeStore("GetSigningKey", s.m.now())
+	return s.Store.GetSigningKey(ctx, id)
+}
+
+// RevokeSigningKey implements store.Store.
+func (s *timedStore) RevokeSigningKey(ctx context.Context, id string, now time.Time) error {
+	defer s.m.observeStore("RevokeSigningKey", s.m.now())
+	return s.Store.RevokeSigningKey(ctx, id, now)
+}
+
 // DeleteExpired implements store.Store.
 func (s *timedStore) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 	defer s.m.observeStore("DeleteExpired", s.m.now())
 	return s.Store.DeleteExpired(ctx, now)
+}
+
+// GetFailures implements store.Store.
+func (s *timedStore) GetFailures(ctx context.Context, keys []string) ([]store.FailureRecord, error) {
+	defer s.m.observeStore("GetFailures", s.m.now())
+	return s.Store.GetFailures(ctx, keys)
+}
+
+// UpdateFailures implements store.Store.
+func (s *timedStore) UpdateFailures(ctx context.Context, key string, now time.Time, update func(store.FailureRecord) store.FailureRecord) (store.FailureRecord, error) {
+	defer s.m.observeStore("UpdateFailures", s.m.now())
+	return s.Store.UpdateFailures(ctx, key, now, update)
+}
+
+// DeleteFailures implements store.Store.
+func (s *timedStore) DeleteFailures(ctx context.Context, key string) error {
+	defer s.m.observeStore("DeleteFailures", s.m.now())
+	return s.Store.DeleteFailures(ctx, key)
+}
+
+// ListFailures implements store.Store.
+func (s *timedStore) ListFailures(ctx context.Context, since, now time.Time) ([]store.FailureRecord, error) {
+	defer s.m.observeStore("ListFailures", s.m.now())
+	return s.Store.ListFailures(ctx, since, now)
+}
+
+// CheckWrite implements store.Store.
+func (s *timedStore) CheckWrite(ctx context.Context, now time.Time) error {
+	defer s.m.observeStore("CheckWrite", s.m.now())
+	return s.Store.CheckWrite(ctx, now)
 }
 
 // ClaimOnce implements store.Store.

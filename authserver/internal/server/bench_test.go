@@ -39,9 +39,18 @@ func benchServerAt(b testing.TB, alg, db string) http.Handler {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = st.Close() })
+	return benchServerOn(b, st, func(c *config.Config) { c.SigningAlg = alg }).Handler()
+}
+
+// benchServerOn is benchServer on the store st, with the settings adjust
+// changes.
+func benchServerOn(b testing.TB, st store.Store, adjust func(*config.Config)) *server.Server {
+	b.Helper()
+	ctx := context.Background()
 	cfg := config.Defaults()
 	cfg.Issuer = "http://auth.test"
-	cfg.SigningAlg = alg
+	cfg.ShutdownDrain = 0 // no load balancer to wait for
+	adjust(&cfg)
 	now := time.Now().Truncate(time.Second)
 	hash, err := bcrypt.GenerateFromPassword([]byte(userPassword), cfg.BcryptCost)
 	if err != nil {
@@ -60,7 +69,7 @@ func benchServerAt(b testing.TB, alg, db string) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return s.Handler()
+	return s
 }
 
 func tokenRequest(form url.Values) *http.Request {

@@ -25,10 +25,11 @@ import (
 // metricsEnv is a server on a seeded SQLite store, served by httptest,
 // with its logs kept.
 type metricsEnv struct {
-	t    *testing.T
-	url  string
-	logs *logbuf.Buffer
-	srv  *server.Server
+	t     *testing.T
+	url   string
+	logs  *logbuf.Buffer
+	srv   *server.Server
+	clock *clock
 }
 
 func startMetrics(t *testing.T, modify func(*config.Config)) *metricsEnv {
@@ -52,7 +53,7 @@ func startMetrics(t *testing.T, modify func(*config.Config)) *metricsEnv {
 	}
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
-	return &metricsEnv{t: t, url: hs.URL, logs: logs, srv: s}
+	return &metricsEnv{t: t, url: hs.URL, logs: logs, srv: s, clock: clk}
 }
 
 // send sends a request and returns the response with its body read.
@@ -125,6 +126,10 @@ func TestMetricsMove(t *testing.T) {
 	if code, body := refreshed(tok.RefreshToken); code != 200 {
 		t.Fatalf("refresh: %d %s", code, body)
 	}
+	if code, _ := refreshed(tok.RefreshToken); code != 200 {
+		t.Fatalf("retried refresh token: %d, want 200", code)
+	}
+	e.clock.Advance(config.Defaults().RefreshTokenGrace)
 	if code, _ := refreshed(tok.RefreshToken); code != 400 {
 		t.Fatalf("reused refresh token: %d, want 400", code)
 	}
@@ -163,9 +168,10 @@ func TestMetricsMove(t *testing.T) {
 		{series{"fastsafe_auth_bcrypt_duration_seconds", nil}, 5},
 		{series{"fastsafe_auth_throttled_total", map[string]string{"kind": "account"}}, 1},
 		{series{"fastsafe_auth_refresh_reuse_detected_total", nil}, 1},
+		{series{"fastsafe_auth_refresh_retries_total", nil}, 1},
 		{series{"fastsafe_auth_store_duration_seconds", map[string]string{"op": "GetUser"}}, 1},
 		{series{"fastsafe_auth_store_duration_seconds", map[string]string{"op": "GetClient"}}, 1},
-		{series{"fastsafe_auth_store_duration_seconds", map[string]string{"op": "RotateRefreshToken"}}, 1},
+		{series{"fastsafe_auth_store_duration_seconds", map[string]string{"op": "RotateRefreshToken"}}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+labelString(tt.labels), func(t *testing.T) {

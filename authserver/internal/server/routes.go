@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -123,22 +122,6 @@ func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeStatus(w, http.StatusOK, "ok")
-}
-
-// readyz is ready while the store answers and shutdown has not begun.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	if s.draining.Load() {
-		writeStatus(w, http.StatusServiceUnavailable, "shutting down")
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		s.logger.WarnContext(r.Context(), "readiness check failed", "err", err)
-		writeStatus(w, http.StatusServiceUnavailable, "store unavailable")
-		return
-	}
-	writeStatus(w, http.StatusOK, "ready")
 }
 
 func writeStatus(w http.ResponseWriter, code int, status string) {

@@ -53,6 +53,11 @@ type Server struct {
 	// draining is set once shutdown begins, so /readyz turns unready
 	// before the listener closes.
 	draining atomic.Bool
+	// ready checks that the store takes writes, for /readyz.
+	ready *readiness
+	// guard is the brute-force defence; with counts shared by replicas it
+	// keeps its view of the keys failing elsewhere while serving.
+	guard *throttle.Guard
 }
 
 // New assembles the server on st: it loads (or, on first start, creates)
@@ -72,6 +77,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	shared := sharedByReplicas(st)
 	st = m.Store(st)
 	hasher, err := password.NewHasher(cfg.BcryptCost, cfg.BcryptConcurrency, password.WithObserver(now, m.ObserveBcrypt))
 	if err != nil {
@@ -83,6 +89,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 		ReloadInterval: o.keyReloadInterval,
 		Now:            now,
 		Logger:         logger,
+		Revoked:        m.KeyRevoked,
 	})
 	if err := keyring.Load(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
@@ -90,13 +97,23 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if err := m.WatchKeys(keyring); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, store: st, keyring: keyring, logger: logger, now: now, metrics: m}
+	s := &Server{cfg: cfg, store: st, keyring: keyring, logger: logger, now: now, metrics: m,
+		ready: &readiness{store: st, now: now, logger: logger, writable: m.StoreWritable}}
 	if cfg.KeyRotation > 0 {
 		if s.rotator, err = newRotator(cfg, st, keyring, logger, now, o.keyRotationCheckInterval, m.KeyRotated); err != nil {
 			return nil, err
 		}
 	}
-	guard, err := newGuard(cfg, logger, now, m.Throttled)
+	var records throttle.Records
+	if shared {
+		records = st
+	}
+	guard, err := newGuard(cfg, records, logger, now, m.Throttled)
+	if err != nil {
+		return nil, err
+	}
+	s.guard = guard
+	succKey, err := successorKey(ctx, st, now())
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +136,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 		AccessTokenTTL:          cfg.AccessTokenTTL,
 		RefreshTokenTTL:         cfg.RefreshTokenTTL,
 		RefreshTokenAbsoluteTTL: cfg.RefreshTokenAbsoluteTTL,
+		RefreshTokenGrace:       cfg.RefreshTokenGrace,
+		RefreshSuccessorKey:     succKey,
 		Now:                     now,
 		Logger:                  logger,
 		Throttle:                guard,
@@ -154,6 +173,15 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 		}, st, clientip.New(proxies)),
 	})
 	return s, nil
+}
+
+// sharedByReplicas reports whether st is a database several replicas
+// share (PostgreSQL), where the brute-force limits keep their counts, so
+// that N replicas allow what one allows. A SQLite file serves one server,
+// which keeps them in memory.
+func sharedByReplicas(st store.Store) bool {
+	b, ok := st.(interface{ Backend() string })
+	return ok && b.Backend() == "postgres"
 }
 
 // codeTTL is how long an authorization code is valid (RFC 6749 §4.1.2
@@ -242,8 +270,9 @@ func (r storeReplay) UseOnce(ctx context.Context, key string, expiresAt time.Tim
 }
 
 // newGuard builds the brute-force defence of the token, introspection and
-// revocation endpoints from the settings.
-func newGuard(cfg config.Config, logger *slog.Logger, now func() time.Time, throttled func(kind string)) (*throttle.Guard, error) {
+// revocation endpoints from the settings, with its failure counts in
+// records when replicas share them (nil: in memory).
+func newGuard(cfg config.Config, records throttle.Records, logger *slog.Logger, now func() time.Time, throttled func(kind string)) (*throttle.Guard, error) {
 	proxies, err := clientip.ParseTrusted(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
@@ -253,6 +282,7 @@ func newGuard(cfg config.Config, logger *slog.Logger, now func() time.Time, thro
 		Client:    throttle.Policy{MaxFailures: cfg.ClientMaxFailures, Lockout: cfg.LoginLockout},
 		Address:   throttle.Policy{MaxFailures: cfg.AddressMaxFailures, Lockout: cfg.LoginLockout},
 		Addresses: clientip.New(proxies),
+		Records:   records,
 		Now:       now,
 		Logger:    logger,
 		Throttled: throttled,
@@ -292,6 +322,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopBG()
 	go s.keyring.Run(bg)
 	go s.cleanup(bg)
+	go s.checkpoint(bg)
+	go s.watchStore(bg)
+	go s.guard.Run(bg)
 	if s.rotator != nil {
 		go s.rotator.Run(bg)
 	}
@@ -330,20 +363,27 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) cleanup(ctx context.Context) {
-	t := time.NewTicker(cleanupInterval)
+	every(ctx, cleanupInterval, func() {
+		n, err := s.store.DeleteExpired(ctx, s.now())
+		if err != nil {
+			s.logger.Warn("cleanup of expired records failed", "err", err)
+		} else if n > 0 {
+			s.logger.Info("expired records removed", "count", n)
+		}
+		s.deleteUnusedClients(ctx)
+	})
+}
+
+// every calls fn every d until ctx is done.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := s.store.DeleteExpired(ctx, s.now())
-			if err != nil {
-				s.logger.Warn("cleanup of expired records failed", "err", err)
-			} else if n > 0 {
-				s.logger.Info("expired records removed", "count", n)
-			}
-			s.deleteUnusedClients(ctx)
+			fn()
 		}
 	}
 }

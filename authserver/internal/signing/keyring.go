@@ -28,7 +28,9 @@ type KeyStore interface {
 
 // Defaults for zero Options fields.
 const (
-	DefaultReloadInterval = 15 * time.Second
+	// DefaultReloadInterval bounds how long a key another process
+	// added or revoked takes to be published, used, or dropped here.
+	DefaultReloadInterval = 2 * time.Second
 	// DefaultTokenTTL errs on the side of publishing retired keys for too
 	// long, which is harmless, rather than too short.
 	DefaultTokenTTL = 24 * time.Hour
@@ -58,6 +60,9 @@ type Options struct {
 	// Logger receives reload failures and key lifecycle events, never key
 	// material (discarded by default).
 	Logger *slog.Logger
+	// Revoked, if not nil, is called for each key this keyring published
+	// and then found revoked, once it no longer publishes or uses it.
+	Revoked func(kid string)
 }
 
 // Keyring signs access tokens with the active key and publishes the JWKS.
@@ -73,6 +78,8 @@ type Keyring struct {
 
 	mu     sync.Mutex      // serialises Load
 	parsed map[string]*key // by ID; guarded by mu
+	// revokedHook is Options.Revoked.
+	revokedHook func(kid string)
 
 	state atomic.Pointer[ringState]
 }
@@ -84,6 +91,8 @@ type ringState struct {
 	// jwksUntil is when the first key in jwks is unpublished and jwks must
 	// be rebuilt; zero if no key in it is ever unpublished.
 	jwksUntil time.Time
+	// revoked is the number of revoked keys still in the store.
+	revoked int
 }
 
 type entry struct {
@@ -103,6 +112,8 @@ func NewKeyring(ks KeyStore, opts Options) *Keyring {
 		now:    opts.Now,
 		log:    opts.Logger,
 		parsed: make(map[string]*key),
+
+		revokedHook: opts.Revoked,
 	}
 	if k.alg == "" {
 		k.alg = DefaultAlgorithm
@@ -122,10 +133,13 @@ func NewKeyring(ks KeyStore, opts Options) *Keyring {
 	return k
 }
 
-// Load reads the keys from the store and makes them current. If the store
-// has none, it generates one with the configured algorithm, active at once.
-// Each key is parsed once: reloads reuse parsed keys by ID. Expired keys
-// are deleted from the store. On error the previous keys stay current.
+// Load reads the keys from the store and makes them current. If none of
+// them can sign, now or later (the store has none, or every key was
+// revoked), it generates one with the configured algorithm, active at once.
+// Each key is parsed once: reloads reuse parsed keys by ID. Revoked keys are
+// neither published nor used. Expired keys, and revoked keys once every
+// token they signed has expired, are deleted from the store. On error the
+// previous keys stay current.
 func (k *Keyring) Load(ctx context.Context) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -135,7 +149,7 @@ func (k *Keyring) Load(ctx context.Context) error {
 		return fmt.Errorf("signing: listing keys: %w", err)
 	}
 	now := k.now()
-	if len(keys) == 0 {
+	if !canSign(keys, now, k.ttl) {
 		nk, err := GenerateKey(k.alg, now, now)
 		if err != nil {
 			return err
@@ -143,20 +157,35 @@ func (k *Keyring) Load(ctx context.Context) error {
 		if err := k.ks.CreateSigningKey(ctx, nk); err != nil {
 			return fmt.Errorf("signing: storing key %s: %w", nk.ID, err)
 		}
-		k.log.Info("signing: generated first key", "audit", true, "actor", "server", "kid", nk.ID, "alg", nk.Algorithm)
+		msg := "signing: generated first key"
+		if len(keys) > 0 {
+			msg = "signing: generated a key, as no key could sign"
+		}
+		k.log.Info(msg, "audit", true, "actor", "server", "kid", nk.ID, "alg", nk.Algorithm)
 		// Another process may have generated one at the same time; the
 		// rules pick the same active key for both.
 		if keys, err = k.ks.ListSigningKeys(ctx); err != nil {
 			return fmt.Errorf("signing: listing keys: %w", err)
 		}
 	}
-	sortKeys(keys)
-	ws := schedule(keys, k.ttl)
+	eff := effective(keys, k.ttl)
+	ws := schedule(eff, k.ttl)
 
 	parsed := make(map[string]*key, len(keys))
 	entries := make([]entry, 0, len(keys))
-	var expired []string
-	for i, sk := range keys {
+	var expired, revoked []string
+	for _, sk := range keys {
+		if sk.Revoked() {
+			revoked = append(revoked, sk.ID)
+			if !now.Before(sk.RevokedAt.Add(k.ttl + PublishLeeway)) {
+				expired = append(expired, sk.ID)
+			}
+		}
+	}
+	for i, sk := range eff {
+		if sk.Revoked() {
+			continue
+		}
 		if ws[i].state(sk.ActivatesAt, now) == StateExpired {
 			expired = append(expired, sk.ID)
 			continue
@@ -167,6 +196,7 @@ func (k *Keyring) Load(ctx context.Context) error {
 				return err
 			}
 		}
+		pk = pk.activatingAt(sk.ActivatesAt)
 		parsed[sk.ID] = pk
 		entries = append(entries, entry{pk, ws[i]})
 	}
@@ -174,8 +204,11 @@ func (k *Keyring) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	st.revoked = len(revoked)
+	prev := k.state.Load()
 	k.parsed = parsed
 	k.state.Store(st)
+	k.noticeRevocations(prev, revoked)
 	if st.active(now) == nil {
 		k.log.Warn("signing: no key is active yet; tokens cannot be signed")
 	}
@@ -191,6 +224,34 @@ func (k *Keyring) Load(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// canSign reports whether a key of keys signs at now or will later.
+func canSign(keys []store.SigningKey, now time.Time, ttl time.Duration) bool {
+	for _, info := range Describe(keys, now, ttl) {
+		if info.State == StateActive || info.State == StateNext {
+			return true
+		}
+	}
+	return false
+}
+
+// noticeRevocations logs, and counts, each key of revoked that the
+// previous state published: this keyring stopped publishing and using it.
+func (k *Keyring) noticeRevocations(prev *ringState, revoked []string) {
+	if prev == nil {
+		return
+	}
+	for _, id := range revoked {
+		for _, e := range prev.entries {
+			if e.id == id {
+				k.log.Warn("signing: key revoked; no longer published or used, its tokens inactive", "kid", id)
+				if k.revokedHook != nil {
+					k.revokedHook(id)
+				}
+			}
+		}
+	}
 }
 
 // Run reloads the keys every ReloadInterval until ctx is done. A failed
@@ -340,11 +401,17 @@ func newState(entries []entry, now time.Time) (*ringState, error) {
 	return &ringState{entries: entries, jwks: doc, jwksUntil: until}, nil
 }
 
-// active returns the newest entry activated by now, or nil.
+// active returns the newest entry activated by now, unless it retired
+// (when the key that was to succeed it was revoked before it activated),
+// or nil.
 func (s *ringState) active(now time.Time) *entry {
 	for i := len(s.entries) - 1; i >= 0; i-- {
-		if !now.Before(s.entries[i].activatesAt) {
-			return &s.entries[i]
+		e := &s.entries[i]
+		if !now.Before(e.activatesAt) {
+			if !e.retiresAt.IsZero() && !now.Before(e.retiresAt) {
+				return nil
+			}
+			return e
 		}
 	}
 	return nil

@@ -181,3 +181,15 @@ func encodeHeader(sk store.SigningKey, typ string) ([]byte, error) {
 }
 
 var b64 = base64.RawURLEncoding
+
+// activatingAt returns k, or a copy of it that activates at t: the
+// revocation of the key it was to succeed moves a key's activation
+// earlier.
+func (k *key) activatingAt(t time.Time) *key {
+	if k.activatesAt.Equal(t) {
+		return k
+	}
+	c := *k
+	c.activatesAt = t
+	return &c
+}

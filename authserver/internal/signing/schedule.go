@@ -22,6 +22,9 @@ const (
 	StateActive  KeyState = "active"  // published and signing
 	StateRetired KeyState = "retired" // published, no longer signing
 	StateExpired KeyState = "expired" // unpublished; may be deleted
+	// StateRevoked: withdrawn ('authserver keys revoke'): unpublished,
+	// never used again, and its tokens inactive.
+	StateRevoked KeyState = "revoked"
 )
 
 // KeyInfo describes a key's life, for display.
@@ -36,29 +39,97 @@ type KeyInfo struct {
 	// successor's ActivatesAt. Zero while it has no successor.
 	RetiredAt time.Time
 	// UnpublishAt is when the key leaves the JWKS: RetiredAt plus the token
-	// lifetime plus PublishLeeway. Zero while it has no successor.
+	// lifetime plus PublishLeeway, or when it was revoked. Zero while it
+	// has no successor.
 	UnpublishAt time.Time
+	// RevokedAt is when the key was revoked; zero if it was not.
+	RevokedAt time.Time
 }
 
 // Describe returns the state of each key at now, ordered by activation
 // instant, then ID. tokenTTL is the longest access-token lifetime.
 func Describe(keys []store.SigningKey, now time.Time, tokenTTL time.Duration) []KeyInfo {
+	eff := effective(keys, tokenTTL)
+	ws := schedule(eff, tokenTTL)
+	byID := make(map[string]int, len(eff))
+	for i, k := range eff {
+		byID[k.ID] = i
+	}
 	keys = slices.Clone(keys)
 	sortKeys(keys)
-	ws := schedule(keys, tokenTTL)
 	out := make([]KeyInfo, len(keys))
-	for i, k := range keys {
-		out[i] = KeyInfo{
+	for n, k := range keys {
+		info := KeyInfo{
 			ID:          k.ID,
 			Algorithm:   k.Algorithm,
-			State:       ws[i].state(k.ActivatesAt, now),
 			CreatedAt:   k.CreatedAt,
 			ActivatesAt: k.ActivatesAt,
-			RetiredAt:   ws[i].retiresAt,
-			UnpublishAt: ws[i].unpublishAt,
+			RevokedAt:   k.RevokedAt,
 		}
+		if i, ok := byID[k.ID]; ok {
+			info.ActivatesAt = eff[i].ActivatesAt
+			info.State = ws[i].state(info.ActivatesAt, now)
+			info.RetiredAt, info.UnpublishAt = ws[i].retiresAt, ws[i].unpublishAt
+		}
+		if k.Revoked() {
+			// Unpublished at once; it stopped signing then, if it still
+			// did, and never signed if it had not begun.
+			info.State, info.UnpublishAt = StateRevoked, k.RevokedAt
+			switch {
+			case k.RevokedAt.Before(info.ActivatesAt):
+				info.RetiredAt = time.Time{}
+			case info.RetiredAt.IsZero() || k.RevokedAt.Before(info.RetiredAt):
+				info.RetiredAt = k.RevokedAt
+			}
+		}
+		out[n] = info
 	}
 	return out
+}
+
+// effective returns keys sorted in the order they take over signing, as
+// revocations changed it: a key revoked before it activated never signs
+// and takes no part in the schedule, and when a key is revoked while it
+// signs, the next key that is not revoked signs from the revocation on,
+// without waiting for its activation time (the key that was published
+// ahead was meant to take over anyway). Keys revoked after they retired
+// change nothing.
+func effective(keys []store.SigningKey, tokenTTL time.Duration) []store.SigningKey {
+	keys = slices.DeleteFunc(slices.Clone(keys), func(k store.SigningKey) bool {
+		return k.Revoked() && k.RevokedAt.Before(k.ActivatesAt)
+	})
+	sortKeys(keys)
+	ws := schedule(keys, tokenTTL)
+	for i, k := range keys {
+		signing := k.Revoked() && (ws[i].retiresAt.IsZero() || k.RevokedAt.Before(ws[i].retiresAt))
+		if !signing {
+			continue
+		}
+		for j := i + 1; j < len(keys); j++ {
+			if keys[j].Revoked() {
+				continue
+			}
+			if k.RevokedAt.Before(keys[j].ActivatesAt) {
+				keys[j].ActivatesAt = k.RevokedAt
+			}
+			break
+		}
+	}
+	// A key revoked as it activated comes before its successor, which
+	// activates at the same instant.
+	slices.SortStableFunc(keys, func(a, b store.SigningKey) int {
+		if c := a.ActivatesAt.Compare(b.ActivatesAt); c != 0 {
+			return c
+		}
+		if a.Revoked() != b.Revoked() {
+			if a.Revoked() {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return keys
 }
 
 // sortKeys orders keys by activation instant, then ID: the order in which

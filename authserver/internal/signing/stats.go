@@ -6,6 +6,9 @@ import "time"
 type Stats struct {
 	// Next, Active and Retired count the published keys in each state.
 	Next, Active, Retired int
+	// Revoked counts the revoked keys still in the store (until every
+	// token they signed has expired); none of them is published.
+	Revoked int
 	// ActiveSince is when the key that signs now started signing; zero
 	// when no key is active.
 	ActiveSince time.Time
@@ -23,6 +26,7 @@ func (k *Keyring) Stats() Stats {
 		return s
 	}
 	now := k.now()
+	s.Revoked = st.revoked
 	for _, e := range st.entries {
 		switch e.state(e.activatesAt, now) {
 		case StateNext:

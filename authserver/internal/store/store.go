@@ -25,6 +25,24 @@ var (
 	ErrTokenReused = errors.New("store: refresh token reused")
 )
 
+// Why a backend cannot be opened or cannot write, in the words an operator
+// needs: the errors of opening a database and of CheckWrite wrap one of
+// these when the backend can tell.
+var (
+	// ErrDiskFull: the file system or the database server has no space
+	// left.
+	ErrDiskFull = errors.New("disk full")
+	// ErrReadOnly: the file system is mounted read-only, or the database
+	// takes no writes (a standby).
+	ErrReadOnly = errors.New("read-only")
+	// ErrLocked: another process holds the database's write lock for
+	// longer than the busy timeout.
+	ErrLocked = errors.New("database locked")
+	// ErrMissing: the database is not there: its file or directory was
+	// deleted, moved or replaced, or it holds no schema.
+	ErrMissing = errors.New("database missing")
+)
+
 // User is an end user who obtains tokens with the password grant.
 //
 // Username is the normalised login name and the "sub" of the user's access
@@ -150,17 +168,25 @@ type RefreshToken struct {
 
 // SigningKey is an asymmetric key pair the server signs access tokens with.
 //
-// Keys are never updated: the active key is the newest whose ActivatesAt has
-// passed, an older key is retired when its successor activates, and it stays
-// published until every token it signed has expired. All of that is derived
-// from the set of keys, so rotation is a single insert.
+// Keys are only ever revoked, never otherwise updated: the active key is the
+// newest whose ActivatesAt has passed, an older key is retired when its
+// successor activates, and it stays published until every token it signed
+// has expired. All of that is derived from the set of keys, so rotation is
+// a single insert, and revocation a single update.
 type SigningKey struct {
 	ID          string // "kid"
 	Algorithm   string // RS256, ES256 or EdDSA
 	PrivateKey  []byte // PKCS#8 DER
 	CreatedAt   time.Time
 	ActivatesAt time.Time // published from CreatedAt, signs from ActivatesAt
+	// RevokedAt is when the key was withdrawn ('authserver keys revoke'),
+	// zero while it is not: a revoked key is neither published nor used,
+	// and the tokens it signed are inactive.
+	RevokedAt time.Time
 }
+
+// Revoked reports whether the key was withdrawn.
+func (k SigningKey) Revoked() bool { return !k.RevokedAt.IsZero() }
 
 // Store is the contract every backend fulfils. Methods are safe for
 // concurrent use by several goroutines and several processes sharing the
@@ -201,13 +227,18 @@ type Store interface {
 	CreateRefreshToken(ctx context.Context, f RefreshFamily, t RefreshToken) error
 	// GetRefreshToken returns the token with that ID and its family.
 	GetRefreshToken(ctx context.Context, id string) (RefreshToken, RefreshFamily, error)
-	// RotateRefreshToken atomically marks token oldID used at now and adds
-	// next to the same family. If oldID was already used or its family is
-	// revoked, it revokes the family and returns ErrTokenReused; of any
-	// number of concurrent rotations of one token, at most one succeeds.
-	// The family is revoked at now, unless it already was. ErrNotFound if
-	// there is no token oldID. On any error next is not stored.
-	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next RefreshToken) error
+	// RotateRefreshToken atomically marks token oldID used at now, records
+	// next as its successor and adds next to the same family; of any number
+	// of concurrent rotations of one token, at most one does.
+	//
+	// A retry of a rotation whose answer was lost changes nothing and
+	// reports retried: oldID was already rotated into a token with next's
+	// ID, less than grace before now, that token is still unused and the
+	// family is not revoked. Any other presentation of a used token, or of
+	// a token of a revoked family, revokes the family at now (unless it
+	// already was) and returns ErrTokenReused. ErrNotFound if there is no
+	// token oldID. On any error next is not stored.
+	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next RefreshToken, grace time.Duration) (retried bool, err error)
 	// GetRefreshFamily returns a family by ID.
 	GetRefreshFamily(ctx context.Context, id string) (RefreshFamily, error)
 	// RevokeRefreshFamily revokes a family at now; revoking twice is not an
@@ -231,12 +262,19 @@ type Store interface {
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// DeleteSigningKey removes a key; ErrNotFound if there is no such key.
 	DeleteSigningKey(ctx context.Context, id string) error
+	// GetSigningKey returns the key with that ID, revoked or not.
+	GetSigningKey(ctx context.Context, id string) (SigningKey, error)
+	// RevokeSigningKey records that key id was revoked at now; revoking
+	// twice is not an error and keeps the first time. ErrNotFound if there
+	// is no such key.
+	RevokeSigningKey(ctx context.Context, id string, now time.Time) error
 
 	// DeleteExpired removes refresh tokens and families whose absolute
 	// expiry is before now, revocation records past their token's
-	// expiry, browser sessions past theirs, and authorization codes an
-	// hour past theirs (so that a second use is still recognised). It
-	// returns how many records it removed.
+	// expiry, browser sessions past theirs, authorization codes an
+	// hour past theirs (so that a second use is still recognised), and
+	// failure records past their ForgetAt. It returns how many records it
+	// removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 
 	// CreateRefreshFamily starts family f without a refresh token: a grant
@@ -329,8 +367,33 @@ type Store interface {
 	// which it stores.
 	Secret(ctx context.Context, name string, value []byte) ([]byte, error)
 
+	// GetFailures returns the failure records of those of keys that have
+	// one, in no order.
+	GetFailures(ctx context.Context, keys []string) ([]FailureRecord, error)
+	// UpdateFailures applies update to the failure record of key (a zero
+	// record with that Key if there is none), in one transaction that
+	// locks it, and stores and returns what update returns: of concurrent
+	// updates of one key, in any number of processes, each sees the
+	// outcome of the one before. update may run while other writers wait:
+	// it must be quick and must not call the store. now is when a new
+	// record is made.
+	UpdateFailures(ctx context.Context, key string, now time.Time, update func(FailureRecord) FailureRecord) (FailureRecord, error)
+	// DeleteFailures removes the failure record of key, if there is one.
+	DeleteFailures(ctx context.Context, key string) error
+	// ListFailures returns the failure records whose last failure came at
+	// or after since and that are not forgotten at now.
+	ListFailures(ctx context.Context, since, now time.Time) ([]FailureRecord, error)
+
 	// Ping reports whether the backend can serve requests.
 	Ping(ctx context.Context) error
+	// CheckWrite writes a record of its own at now, to tell whether the
+	// backend takes writes; its error wraps ErrDiskFull, ErrReadOnly,
+	// ErrLocked or ErrMissing when that is why not.
+	CheckWrite(ctx context.Context, now time.Time) error
+	// Checkpoint does the backend's periodic upkeep: SQLite copies its
+	// write-ahead log into the database file and truncates it, giving
+	// its space back to the file system.
+	Checkpoint(ctx context.Context) error
 	// Close releases the backend's resources.
 	Close() error
 }
@@ -404,4 +467,20 @@ type RegistrationToken struct {
 	UsesLeft  int
 	CreatedAt time.Time
 	ExpiresAt time.Time
+}
+
+// FailureRecord is what a brute-force limit (package throttle) keeps of one
+// key when replicas share its counts: the failures since the last lockout,
+// the lockouts so far, when the last failure came and until when the key
+// is locked out. Key is the limit's own (its kind and a hash), never a user
+// name or an address.
+type FailureRecord struct {
+	Key         string
+	Failures    int
+	Lockouts    int
+	LastFailure time.Time
+	LockedUntil time.Time
+	// ForgetAt is when the record may be deleted: it says nothing any
+	// more.
+	ForgetAt time.Time
 }

@@ -33,4 +33,19 @@
 // A locked client or address gets 429 with Retry-After; a locked account
 // gets the answer a wrong password gets, so that guessing cannot tell a
 // lockout (or an account's existence) from a wrong guess.
+//
+// Replicas on one PostgreSQL database share the counts (Options.Records):
+// they live in the store, keyed by the limit and a hash of the key, so that
+// N replicas allow what one allows. A failure is one short transaction that
+// locks its record, a successful login one delete; records are deleted once
+// forgotten, with the other expired records. Checking an account (before a
+// password, which costs a bcrypt anyway) is one read. Checking a client
+// and an address, which every request does, reads only the keys known to
+// have failed: each replica knows at once the failures it counts, and
+// lists every second (Guard.Run) those the others count, so the hot path
+// of a client that never failed reads nothing. A key that begins to fail
+// at other replicas is read here within a second; until the first list,
+// after a failed one, or with too many failing keys to keep, every check
+// reads. While the store cannot be reached, a replica counts in memory,
+// alone. A single server on SQLite keeps the counts in memory.
 package throttle

@@ -1,6 +1,8 @@
 package throttle
 
 import (
+	"cmp"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -26,6 +28,15 @@ type Options struct {
 	// Capacity is the number of records each of the three Limiters keeps;
 	// zero means DefaultCapacity.
 	Capacity int
+	// Records, if not nil, keeps the failure counts in the store, where
+	// every replica sharing it reads and updates the same counts: N
+	// replicas then allow what one allows. Nil keeps them in memory, each
+	// process its own (one SQLite server). Run keeps the replica's view
+	// of which keys failed elsewhere; without it every check reads.
+	Records Records
+	// SyncEvery is how often Run lists the failures other replicas
+	// counted; zero means DefaultSyncEvery.
+	SyncEvery time.Duration
 	// Addresses finds a request's source address. Required.
 	Addresses Addresses
 	Now       func() time.Time // default time.Now
@@ -39,9 +50,7 @@ type Options struct {
 // Guard throttles logins and client authentications. It is safe for
 // concurrent use.
 type Guard struct {
-	accounts  *Limiter
-	clients   *Limiter
-	addresses *Limiter
+	counts    counters
 	addrs     Addresses
 	log       *slog.Logger
 	throttled func(kind string)
@@ -58,13 +67,31 @@ func New(opts Options) *Guard {
 	if opts.Addresses == nil {
 		opts.Addresses = clientip.New(nil)
 	}
+	policies := [numKinds]Policy{kindAccount: opts.Account, kindClient: opts.Client, kindAddress: opts.Address}
+	var c counters = newMemoryCounters(policies, opts.Capacity, opts.Now)
+	if opts.Records != nil {
+		shared := &sharedCounters{records: opts.Records, now: opts.Now, log: opts.Logger, fallback: c.(memoryCounters),
+			known: newKnownKeys(), syncEvery: cmp.Or(opts.SyncEvery, DefaultSyncEvery)}
+		for k, p := range policies {
+			shared.rules[k] = newRules(p)
+		}
+		c = shared
+	}
 	return &Guard{
-		accounts:  NewLimiter(opts.Account, opts.Capacity, opts.Now),
-		clients:   NewLimiter(opts.Client, opts.Capacity, opts.Now),
-		addresses: NewLimiter(opts.Address, opts.Capacity, opts.Now),
+		counts:    c,
 		addrs:     opts.Addresses,
 		log:       opts.Logger,
 		throttled: opts.Throttled,
+	}
+}
+
+// Run keeps, until ctx is done, this replica's view of the keys that
+// failed at other replicas, when the counts are shared (Options.Records):
+// checks of clients and addresses read the store only for those. Without
+// shared counts it returns at once.
+func (g *Guard) Run(ctx context.Context) {
+	if s, ok := g.counts.(*sharedCounters); ok {
+		s.run(ctx)
 	}
 }
 
@@ -87,7 +114,8 @@ func (g *Guard) addressKey(r *http.Request) string {
 // authenticate as clientID, and the 429 answer if the address or the
 // client is locked out.
 func (g *Guard) AllowClient(r *http.Request, clientID string) error {
-	addrWait, clientWait := g.addresses.Locked(g.addressKey(r)), g.clients.Locked(clientID)
+	waits := g.counts.locked(r.Context(), limitKey{kindAddress, g.addressKey(r)}, limitKey{kindClient, clientID})
+	addrWait, clientWait := waits[0], waits[1]
 	wait := max(addrWait, clientWait)
 	if wait > 0 {
 		if addrWait > 0 {
@@ -110,15 +138,16 @@ func (g *Guard) refused(kind string) {
 // address.
 func (g *Guard) ClientFailed(r *http.Request, clientID string) {
 	addr := g.addressKey(r)
-	g.lockedOut(r, "client", slog.String("client_id", short(clientID)), g.clients.Fail(clientID), addr)
-	g.lockedOut(r, "address", slog.String("address", addr), g.addresses.Fail(addr), addr)
+	ctx := r.Context()
+	g.lockedOut(r, "client", slog.String("client_id", short(clientID)), g.counts.fail(ctx, limitKey{kindClient, clientID}), addr)
+	g.lockedOut(r, "address", slog.String("address", addr), g.counts.fail(ctx, limitKey{kindAddress, addr}), addr)
 }
 
 // AccountLocked reports whether the account named username (normalised)
 // is locked out. Call it once per login: a locked account counts as a
 // refused request (Options.Throttled).
 func (g *Guard) AccountLocked(username string) bool {
-	if g.accounts.Locked(username) > 0 {
+	if g.counts.locked(context.Background(), limitKey{kindAccount, username})[0] > 0 {
 		g.refused("account")
 		return true
 	}
@@ -130,17 +159,18 @@ func (g *Guard) AccountLocked(username string) bool {
 // address.
 func (g *Guard) LoginFailed(r *http.Request, clientID, username string) {
 	addr := g.addressKey(r)
+	ctx := r.Context()
 	if username != "" {
-		g.lockedOut(r, "account", slog.String("user", short(username)), g.accounts.Fail(username), addr)
+		g.lockedOut(r, "account", slog.String("user", short(username)), g.counts.fail(ctx, limitKey{kindAccount, username}), addr)
 	}
-	g.lockedOut(r, "client", slog.String("client_id", short(clientID)), g.clients.Fail(clientID), addr)
-	g.lockedOut(r, "address", slog.String("address", addr), g.addresses.Fail(addr), addr)
+	g.lockedOut(r, "client", slog.String("client_id", short(clientID)), g.counts.fail(ctx, limitKey{kindClient, clientID}), addr)
+	g.lockedOut(r, "address", slog.String("address", addr), g.counts.fail(ctx, limitKey{kindAddress, addr}), addr)
 }
 
 // LoginSucceeded clears the failures of the account: its owner knows the
 // password. The client's and the address's failures stay.
 func (g *Guard) LoginSucceeded(username string) {
-	g.accounts.Reset(username)
+	g.counts.reset(context.Background(), limitKey{kindAccount, username})
 }
 
 // short bounds a logged name: a client ID comes straight from the request.

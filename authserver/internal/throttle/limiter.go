@@ -36,12 +36,82 @@ func digest(s string) key {
 	return key(sum[:16])
 }
 
-type record struct {
-	k           key
+// counts is what is known of one key.
+type counts struct {
 	failures    int       // since the last lockout
 	lockouts    int       // lockouts since the record was created
 	last        time.Time // last failure
 	lockedUntil time.Time
+}
+
+// rules are the arithmetic of a Policy, the same for a Limiter and for
+// counts kept in the store.
+type rules struct {
+	policy  Policy
+	forget  time.Duration
+	maxLock time.Duration
+}
+
+func newRules(p Policy) rules {
+	if p.Lockout <= 0 {
+		p.MaxFailures = 0
+	}
+	return rules{policy: p, forget: p.Lockout * MaxGrowth, maxLock: p.Lockout * MaxGrowth}
+}
+
+func (r rules) enabled() bool { return r.policy.MaxFailures > 0 }
+
+// stale reports whether c can be forgotten at now: neither a failure nor
+// a lockout for r.forget.
+func (r rules) stale(c counts, now time.Time) bool {
+	return !now.Before(r.forgetAt(c))
+}
+
+// forgetAt is when c can be forgotten.
+func (r rules) forgetAt(c counts) time.Time {
+	quietSince := c.last
+	if c.lockedUntil.After(quietSince) {
+		quietSince = c.lockedUntil
+	}
+	return quietSince.Add(r.forget)
+}
+
+// lockedFor returns how much longer c is locked out at now, or zero.
+func (r rules) lockedFor(c counts, now time.Time) time.Duration {
+	if !r.enabled() || r.stale(c, now) || !now.Before(c.lockedUntil) {
+		return 0
+	}
+	return c.lockedUntil.Sub(now)
+}
+
+// fail records in c a failure at now, starting afresh if c is stale. If
+// it locks the key out, it returns the length of the lockout; otherwise
+// zero. Failures during a lockout are not counted.
+func (r rules) fail(c *counts, now time.Time) time.Duration {
+	if r.stale(*c, now) {
+		*c = counts{}
+	}
+	c.last = now
+	if now.Before(c.lockedUntil) {
+		return 0
+	}
+	c.failures++
+	if c.failures < r.policy.MaxFailures {
+		return 0
+	}
+	c.failures = 0
+	c.lockouts++
+	d := r.maxLock
+	if c.lockouts <= 7 { // 2^6 = MaxGrowth
+		d = min(r.policy.Lockout<<(c.lockouts-1), r.maxLock)
+	}
+	c.lockedUntil = now.Add(d)
+	return d
+}
+
+type record struct {
+	k key
+	counts
 }
 
 type shard struct {
@@ -50,11 +120,10 @@ type shard struct {
 	lru list.List // of *record, most recently failed at the front
 }
 
-// Limiter counts failures per key. It is safe for concurrent use.
+// Limiter counts failures per key, in memory. It is safe for concurrent
+// use.
 type Limiter struct {
-	policy   Policy
-	forget   time.Duration
-	maxLock  time.Duration
+	rules
 	now      func() time.Time
 	perShard int
 	shards   [numShards]shard
@@ -67,13 +136,8 @@ func NewLimiter(p Policy, capacity int, now func() time.Time) *Limiter {
 	if capacity <= 0 {
 		capacity = DefaultCapacity
 	}
-	if p.Lockout <= 0 {
-		p.MaxFailures = 0
-	}
 	l := &Limiter{
-		policy:   p,
-		forget:   p.Lockout * MaxGrowth,
-		maxLock:  p.Lockout * MaxGrowth,
+		rules:    newRules(p),
 		now:      now,
 		perShard: max(capacity/numShards, 1),
 	}
@@ -83,19 +147,7 @@ func NewLimiter(p Policy, capacity int, now func() time.Time) *Limiter {
 	return l
 }
 
-func (l *Limiter) enabled() bool { return l.policy.MaxFailures > 0 }
-
 func (l *Limiter) shard(k key) *shard { return &l.shards[k[0]%numShards] }
-
-// stale reports whether r can be forgotten at now: neither a failure nor
-// a lockout for l.forget.
-func (l *Limiter) stale(r *record, now time.Time) bool {
-	quietSince := r.last
-	if r.lockedUntil.After(quietSince) {
-		quietSince = r.lockedUntil
-	}
-	return now.Sub(quietSince) >= l.forget
-}
 
 // Locked returns how much longer key is locked out, or zero.
 func (l *Limiter) Locked(keyName string) time.Duration {
@@ -112,14 +164,11 @@ func (l *Limiter) Locked(keyName string) time.Duration {
 		return 0
 	}
 	r := e.Value.(*record)
-	if l.stale(r, now) {
+	if l.stale(r.counts, now) {
 		s.remove(e)
 		return 0
 	}
-	if now.Before(r.lockedUntil) {
-		return r.lockedUntil.Sub(now)
-	}
-	return 0
+	return l.lockedFor(r.counts, now)
 }
 
 // Fail records a failure of key. If it locks the key out, it returns the
@@ -137,9 +186,6 @@ func (l *Limiter) Fail(keyName string) time.Duration {
 	if e, ok := s.m[k]; ok {
 		r = e.Value.(*record)
 		s.lru.MoveToFront(e)
-		if l.stale(r, now) {
-			*r = record{k: k}
-		}
 	} else {
 		if len(s.m) >= l.perShard {
 			s.remove(s.lru.Back())
@@ -147,22 +193,7 @@ func (l *Limiter) Fail(keyName string) time.Duration {
 		r = &record{k: k}
 		s.m[k] = s.lru.PushFront(r)
 	}
-	r.last = now
-	if now.Before(r.lockedUntil) {
-		return 0
-	}
-	r.failures++
-	if r.failures < l.policy.MaxFailures {
-		return 0
-	}
-	r.failures = 0
-	r.lockouts++
-	d := l.maxLock
-	if r.lockouts <= 7 { // 2^6 = MaxGrowth
-		d = min(l.policy.Lockout<<(r.lockouts-1), l.maxLock)
-	}
-	r.lockedUntil = now.Add(d)
-	return d
+	return l.fail(&r.counts, now)
 }
 
 // Reset forgets key.

@@ -36,7 +36,7 @@ func keyring(b *testing.B, alg string) *signing.Keyring {
 // of its own costs (engine.bind), to hold against BenchmarkSign: the
 // signature every access token costs anyway.
 func BenchmarkEngineBind(b *testing.B) {
-	e := newEngine("https://auth.example.com", accessTTL, refreshTTL, nil, nil)
+	e := newEngine("https://auth.example.com", accessTTL, refreshTTL, nil, nil, refreshRetry{}, func() {})
 	d := &decision{grant: oauth2.PasswordCredentials, client: harnessClient("web"), now: time.Now(), subject: "kelvin", refresh: &refreshDecision{}}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -71,7 +71,7 @@ func BenchmarkSign(b *testing.B) {
 func BenchmarkEngineIssue(b *testing.B) {
 	for _, alg := range signing.Algorithms() {
 		b.Run(alg, func(b *testing.B) {
-			e := newEngine("https://auth.example.com", accessTTL, refreshTTL, keyring(b, alg), nil)
+			e := newEngine("https://auth.example.com", accessTTL, refreshTTL, keyring(b, alg), nil, refreshRetry{}, func() {})
 			r := httptest.NewRequest("POST", "/token", nil)
 			d, err := decideClientCredentials(harnessClient("svc"), clientCredentialsRequest{}, time.Now())
 			if err != nil {

@@ -129,7 +129,7 @@ type Signer interface {
 type refreshWriter interface {
 	CreateRefreshToken(ctx context.Context, f store.RefreshFamily, t store.RefreshToken) error
 	CreateRefreshFamily(ctx context.Context, f store.RefreshFamily) error
-	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error
+	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken, grace time.Duration) (bool, error)
 	CreateAuthCode(ctx context.Context, c store.AuthCode) error
 }
 
@@ -145,6 +145,9 @@ type engine struct {
 	issuer    string
 	signer    Signer
 	refreshes refreshWriter
+	retry     refreshRetry
+	// retried is told of each rotation that was a retry.
+	retried func()
 	// The manager's token configurations, shared by the managers of all
 	// requests and never changed: the manager sets the access token's
 	// lifetime and the refresh token's idle lifetime from them.
@@ -153,11 +156,13 @@ type engine struct {
 	refreshCfg                                 *manage.RefreshingConfig
 }
 
-func newEngine(issuer string, accessTTL, refreshTTL time.Duration, signer Signer, refreshes refreshWriter) *engine {
+func newEngine(issuer string, accessTTL, refreshTTL time.Duration, signer Signer, refreshes refreshWriter, retry refreshRetry, retried func()) *engine {
 	return &engine{
 		issuer:             issuer,
 		signer:             signer,
 		refreshes:          refreshes,
+		retry:              retry,
+		retried:            retried,
 		passwordCfg:        &manage.Config{AccessTokenExp: accessTTL},
 		passwordRefreshCfg: &manage.Config{AccessTokenExp: accessTTL, RefreshTokenExp: refreshTTL, IsGenerateRefresh: true},
 		clientCfg:          &manage.Config{AccessTokenExp: accessTTL},
@@ -334,8 +339,11 @@ func (g generator) Token(_ context.Context, data *oauth2.GenerateBasic, genRefre
 	if err != nil {
 		return "", "", oautherr.Internal(err)
 	}
-	if !genRefresh {
+	switch {
+	case !genRefresh:
 		return access, "", nil
+	case d.refresh.rotateFrom != "":
+		return access, g.retry.successor(d.refresh.presented), nil
 	}
 	return access, newRefreshValue(), nil
 }
@@ -355,8 +363,9 @@ type tokenStore struct{ *binding }
 var _ oauth2.TokenStore = tokenStore{}
 
 // Create stores the refresh token the manager generated, as the decision
-// says: a new family, or the successor of the presented token. Its idle
-// expiry is the manager's refresh lifetime from the decision's clock
+// says: a new family, or the successor of the presented token, which a
+// retry within the grace window finds stored already (refreshRetry). Its
+// idle expiry is the manager's refresh lifetime from the decision's clock
 // reading, never after the family's absolute expiry.
 func (s tokenStore) Create(ctx context.Context, ti oauth2.TokenInfo) error {
 	d := s.d
@@ -391,7 +400,11 @@ func (s tokenStore) Create(ctx context.Context, ti oauth2.TokenInfo) error {
 	}
 	var err error
 	if d.refresh.rotateFrom != "" {
-		err = s.refreshes.RotateRefreshToken(ctx, d.refresh.rotateFrom, d.now, t)
+		var retried bool
+		retried, err = s.refreshes.RotateRefreshToken(ctx, d.refresh.rotateFrom, d.now, t, s.retry.grace)
+		if retried {
+			s.retried()
+		}
 	} else {
 		err = s.refreshes.CreateRefreshToken(ctx, fam, t)
 	}

@@ -93,7 +93,7 @@ func TestEveryGrantStaysOnTheEnginesPath(t *testing.T) {
 // request's decision.
 func TestEngineDisabledPathsFail(t *testing.T) {
 	ctx := context.Background()
-	e := newEngine("https://auth.example.com", accessTTL, refreshTTL, newEdSigner(t), nil)
+	e := newEngine("https://auth.example.com", accessTTL, refreshTTL, newEdSigner(t), nil, refreshRetry{}, func() {})
 	client := harnessClient("web")
 	password := &decision{grant: oauth2.PasswordCredentials, client: client, now: refreshNow, subject: "kelvin"}
 	tgr := func() *oauth2.TokenGenerateRequest {

@@ -59,8 +59,17 @@ type Options struct {
 	// RefreshTokenAbsoluteTTL bounds a whole refresh family from the
 	// password grant that started it.
 	RefreshTokenAbsoluteTTL time.Duration
-	Now                     func() time.Time
-	Logger                  *slog.Logger
+	// RefreshTokenGrace is how long after a rotation the client may
+	// present the rotated refresh token again, as it does when the answer
+	// was lost, and get the same successor; zero makes every second use
+	// reuse, which revokes the grant.
+	RefreshTokenGrace time.Duration
+	// RefreshSuccessorKey is the server secret successor refresh tokens
+	// are derived with, so that a retry gets the same one; without it
+	// successors are random and no retry is possible.
+	RefreshSuccessorKey []byte
+	Now                 func() time.Time
+	Logger              *slog.Logger
 	// Throttle limits password guessing; nil means no limit.
 	Throttle login.Throttle
 	// Observer is told of issued tokens, errors and refresh token reuse,
@@ -84,6 +93,9 @@ type Observer interface {
 	// RefreshReuseDetected: a rotated refresh token came back; its grant
 	// was revoked.
 	RefreshReuseDetected()
+	// RefreshRetried: a rotated refresh token came back within the grace
+	// window; it got its successor again.
+	RefreshRetried()
 	// CodeReuseDetected: an authorization code came back; the grant its
 	// first use started was revoked.
 	CodeReuseDetected()
@@ -129,9 +141,10 @@ func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords l
 			logins:    login.NewChecker(st, passwords, opts.Throttle, opts.Logger),
 			familyTTL: opts.RefreshTokenAbsoluteTTL,
 		},
-		refresh:  &refreshTokenGrant{tokens: st, logger: opts.Logger, observer: opts.Observer},
+		refresh:  &refreshTokenGrant{tokens: st, logger: opts.Logger, observer: opts.Observer, grace: opts.RefreshTokenGrace},
 		exchange: &tokenExchangeGrant{tokens: opts.SubjectTokens, accessTTL: opts.AccessTokenTTL},
-		engine:   newEngine(opts.Issuer, opts.AccessTokenTTL, opts.RefreshTokenTTL, signer, st),
+		engine: newEngine(opts.Issuer, opts.AccessTokenTTL, opts.RefreshTokenTTL, signer, st,
+			refreshRetry{grace: opts.RefreshTokenGrace, key: opts.RefreshSuccessorKey}, opts.Observer.RefreshRetried),
 	}
 }
 
@@ -314,4 +327,5 @@ type noObserver struct{}
 func (noObserver) TokenIssued(string, string) {}
 func (noObserver) TokenError(string, string)  {}
 func (noObserver) RefreshReuseDetected()      {}
+func (noObserver) RefreshRetried()            {}
 func (noObserver) CodeReuseDetected()         {}

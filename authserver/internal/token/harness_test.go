@@ -47,7 +47,12 @@ const (
 	accessTTL    = time.Minute
 	refreshTTL   = time.Hour
 	familyTTL    = 2 * time.Hour
+	refreshGrace = 30 * time.Second
 )
+
+// successorKey is the harness's server secret for successor refresh
+// tokens.
+var successorKey = []byte("successor-key-of-the-harness-32b")
 
 // secrets of the harness's confidential clients; a client not listed is
 // public.
@@ -166,11 +171,11 @@ func (s *faultyStore) CreateRefreshToken(ctx context.Context, f store.RefreshFam
 	return s.Store.CreateRefreshToken(ctx, f, t)
 }
 
-func (s *faultyStore) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error {
+func (s *faultyStore) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken, grace time.Duration) (bool, error) {
 	if err := s.hit("RotateRefreshToken"); err != nil {
-		return err
+		return false, err
 	}
-	return s.Store.RotateRefreshToken(ctx, oldID, now, next)
+	return s.Store.RotateRefreshToken(ctx, oldID, now, next, grace)
 }
 
 // countingPasswords is the real hasher, counting the comparisons. If
@@ -234,6 +239,7 @@ func (o *recordingObserver) TokenError(endpoint, code string) {
 	o.add("error " + endpoint + " " + code)
 }
 func (o *recordingObserver) RefreshReuseDetected() { o.add("reuse") }
+func (o *recordingObserver) RefreshRetried()       { o.add("retry") }
 func (o *recordingObserver) CodeReuseDetected()    { o.add("code reuse") }
 
 // take returns the events recorded since the last call.
@@ -300,8 +306,8 @@ type fixture struct {
 // newFixture is the token endpoint with the harness's clients and the
 // users kelvin, off (disabled) and limited (scopes: profile), whose
 // password is goodPassword. An account is locked out after three failed
-// logins, for a minute.
-func newFixture(t *testing.T) *fixture {
+// logins, for a minute. Each of adjust may change the endpoint's options.
+func newFixture(t *testing.T, adjust ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
@@ -356,18 +362,24 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.inspector = tokenstate.NewInspector("https://auth.example.com", f.store, signer, c.Now)
-	f.h = NewHandler(Options{
+	opts := Options{
 		Issuer:                  "https://auth.example.com",
 		AccessTokenTTL:          accessTTL,
 		RefreshTokenTTL:         refreshTTL,
 		RefreshTokenAbsoluteTTL: familyTTL,
+		RefreshTokenGrace:       refreshGrace,
+		RefreshSuccessorKey:     successorKey,
 		Now:                     c.Now,
 		Logger:                  logger,
 		Throttle:                f.throttle,
 		Observer:                f.observer,
 		SubjectTokens:           f.inspector,
 		DPoP:                    f.dpop,
-	}, f.store, clientauth.New(f.store, nil, nil), f.passwords, signer)
+	}
+	for _, a := range adjust {
+		a(&opts)
+	}
+	f.h = NewHandler(opts, f.store, clientauth.New(f.store, nil, nil), f.passwords, signer)
 	t.Cleanup(func() {
 		// Whatever the test did, no credential reached the log.
 		out := logs.String()

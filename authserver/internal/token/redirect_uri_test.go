@@ -75,7 +75,7 @@ func TestValidateRedirectURI(t *testing.T) {
 // validateRedirectURI. No client registers a redirect URI yet, so the
 // engine refuses every one, where go-oauth2's default would accept any.
 func TestEngineChecksRedirectURIsExactly(t *testing.T) {
-	e := newEngine("https://auth.example.com", accessTTL, refreshTTL, newEdSigner(t), nil)
+	e := newEngine("https://auth.example.com", accessTTL, refreshTTL, newEdSigner(t), nil, refreshRetry{}, func() {})
 	d := &decision{grant: oauth2.ClientCredentials, client: harnessClient("svc"), now: refreshNow, subject: "svc"}
 	tgr := &oauth2.TokenGenerateRequest{ClientID: "svc", RedirectURI: "https://evil.example/cb", Request: httptest.NewRequest("POST", "/token", nil)}
 	if _, err := e.bind(d, "svc").GenerateAccessToken(context.Background(), oauth2.ClientCredentials, tgr); !errors.Is(err, oerrors.ErrInvalidRedirectURI) {

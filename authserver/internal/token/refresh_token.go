@@ -50,6 +50,8 @@ type refreshTokenGrant struct {
 	tokens   refreshTokenStore
 	logger   *slog.Logger
 	observer Observer
+	// grace is how long a rotated token may come back as a retry.
+	grace time.Duration
 }
 
 // decide checks a presented refresh token and decides the rotation: the
@@ -58,8 +60,11 @@ type refreshTokenGrant struct {
 //
 // The refresh token must be bound to the client, unused, unexpired (idle
 // and absolute, by now) and its family unrevoked; its user must still
-// exist and be enabled. A token that was already rotated comes back only
-// if someone holds a copy: the whole family is revoked (RFC 9700 §4.14.2).
+// exist and be enabled. A token that was already rotated comes back when
+// its client never received the answer and retries, or when someone else
+// holds a copy: within the grace window the rotation is left to tell the
+// two apart (a retry while the successor is unused gets that successor
+// again); after it, the whole family is revoked (RFC 9700 §4.14.2).
 func (g *refreshTokenGrant) decide(ctx context.Context, client store.Client, req refreshTokenRequest, now time.Time) (decision, error) {
 	if req.refreshToken == "" {
 		return decision{}, oautherr.InvalidRequest("refresh_token is required")
@@ -83,7 +88,7 @@ func (g *refreshTokenGrant) decide(ctx context.Context, client store.Client, req
 	if fam.Revoked() || !now.Before(t.ExpiresAt) || !now.Before(fam.ExpiresAt) {
 		return decision{}, invalidRefresh()
 	}
-	if !t.UsedAt.IsZero() {
+	if !t.UsedAt.IsZero() && !now.Before(t.UsedAt.Add(g.grace)) {
 		if err := g.tokens.RevokeRefreshFamily(ctx, fam.ID, now); err != nil {
 			return decision{}, oautherr.Unavailable(err)
 		}

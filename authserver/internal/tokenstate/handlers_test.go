@@ -40,6 +40,8 @@ type fakeStore struct {
 	broken map[string]bool
 	// revoked records what was revoked.
 	revoked []string
+	// keyRevoked: the signing key "test" was revoked.
+	keyRevoked bool
 }
 
 func (f *fakeStore) fail(call string) error {
@@ -69,6 +71,20 @@ func (f *fakeStore) GetRefreshFamily(context.Context, string) (store.RefreshFami
 
 func (f *fakeStore) AccessTokenRevoked(context.Context, string) (bool, error) {
 	return false, f.fail("AccessTokenRevoked")
+}
+
+func (f *fakeStore) GetSigningKey(_ context.Context, id string) (store.SigningKey, error) {
+	if err := f.fail("GetSigningKey"); err != nil {
+		return store.SigningKey{}, err
+	}
+	if id != "test" {
+		return store.SigningKey{}, store.ErrNotFound
+	}
+	k := store.SigningKey{ID: id, Algorithm: "EdDSA", CreatedAt: now.Add(-time.Hour), ActivatesAt: now.Add(-time.Hour)}
+	if f.keyRevoked {
+		k.RevokedAt = now.Add(-time.Minute)
+	}
+	return k, nil
 }
 
 func (f *fakeStore) RevokeRefreshFamily(_ context.Context, id string, _ time.Time) error {
@@ -194,7 +210,7 @@ func TestIntrospectionUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	access := accessToken(key)
-	for _, broken := range []string{"", "AccessTokenRevoked", "GetRefreshFamily"} {
+	for _, broken := range []string{"", "AccessTokenRevoked", "GetRefreshFamily", "GetSigningKey"} {
 		t.Run("broken "+broken, func(t *testing.T) {
 			st := &fakeStore{broken: map[string]bool{broken: true}}
 			in := NewInspector(issuer, st, edKeys{pub}, func() time.Time { return now })
@@ -210,5 +226,21 @@ func TestIntrospectionUnavailable(t *testing.T) {
 				t.Fatalf("%d %s, want 503", w.Code, b)
 			}
 		})
+	}
+}
+
+// TestIntrospectionOfARevokedKey: a token signed by a key that was revoked
+// is inactive at once, in every process: the store says so before the
+// keys of this process are reloaded.
+func TestIntrospectionOfARevokedKey(t *testing.T) {
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &fakeStore{keyRevoked: true}
+	in := NewInspector(issuer, st, edKeys{pub}, func() time.Time { return now })
+	w := post(Introspection(in, webAuth{}, slog.New(slog.DiscardHandler), nil), url.Values{"token": {accessToken(key)}})
+	if b, _ := io.ReadAll(w.Body); w.Code != 200 || strings.TrimSpace(string(b)) != `{"active":false}` {
+		t.Fatalf("%d %s, want exactly {\"active\":false}", w.Code, b)
 	}
 }

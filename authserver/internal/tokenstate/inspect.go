@@ -20,6 +20,10 @@ type Store interface {
 	GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, store.RefreshFamily, error)
 	GetRefreshFamily(ctx context.Context, id string) (store.RefreshFamily, error)
 	AccessTokenRevoked(ctx context.Context, jti string) (bool, error)
+	// GetSigningKey returns a signing key, revoked or not: a key revoked
+	// by another process is refused here before this process's keys are
+	// reloaded.
+	GetSigningKey(ctx context.Context, id string) (store.SigningKey, error)
 }
 
 // Keys finds the public key a token of ours was signed with.
@@ -117,6 +121,14 @@ func (in *Inspector) inspectAccess(ctx context.Context, token string) (State, er
 	now := in.now()
 	if c.ExpiresAt == nil || !now.Before(c.ExpiresAt.Time) || (c.NotBefore != nil && now.Before(c.NotBefore.Time)) {
 		return st, nil
+	}
+	kid, _ := t.Header["kid"].(string)
+	key, err := in.store.GetSigningKey(ctx, kid)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && key.Revoked()):
+		return st, nil
+	case err != nil:
+		return st, err
 	}
 	revoked, err := in.store.AccessTokenRevoked(ctx, c.ID)
 	if err != nil || revoked {

@@ -22,6 +22,12 @@ The search API answers GET /search?query=Q for bearer tokens of the
 authorization server --issuer that are meant for --audience and carry the
 scope "search". Its documentation is at /docs and /openapi.json.
 
+A token whose signing key is not cached while the key set cannot be fetched
+gets 503 with Retry-After (never 401); no request waits for the key set
+longer than --jwks-wait. On SIGHUP the server fetches the key set at once
+(after 'authserver keys revoke'). On SIGTERM it answers /readyz with 503 and
+goes on serving for --shutdown-drain, then stops within --shutdown-timeout.
+
 Every flag can also be set by the environment variable named after it
 (--addr ↔ RS_ADDR); a flag on the command line wins over its variable.
 

@@ -149,6 +149,7 @@ func serveConfig(t *testing.T, change func(*config.Config)) (cfg config.Config, 
 	cfg.Addr = ln.Addr().String()
 	cfg.Issuer = auth.URL
 	cfg.PublicURL = base
+	cfg.ShutdownDrain = 0 // no load balancer to wait for, unless the test says so
 	change(&cfg)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

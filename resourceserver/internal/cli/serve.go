@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fastsafe/fastsafe/pkg/bearer"
@@ -33,20 +34,23 @@ const (
 )
 
 // serve runs the resource server with cfg on ln (or on a listener of
-// cfg.Addr when ln is nil) until ctx ends, then shuts it down within
-// cfg.ShutdownTimeout. It fetches the authorization server's keys in the
-// background; until they are loaded /readyz answers 503 and tokens are
-// refused.
+// cfg.Addr when ln is nil) until ctx ends. It then answers /readyz with 503
+// but goes on serving for cfg.ShutdownDrain, so that load balancers stop
+// sending it requests, and shuts down within cfg.ShutdownTimeout. It
+// fetches the authorization server's keys in the background (and at once
+// on SIGHUP); until they are loaded /readyz answers 503 and tokens whose
+// key cannot be fetched get 503.
 func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog.Logger, now func() time.Time) error {
 	m, err := metrics.New(prometheus.NewRegistry(), now)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	keys, err := jwks.NewRemote(jwks.RemoteOptions{
-		URL:    cfg.JWKSURL,
-		Issuer: cfg.Issuer,
-		Now:    now,
-		Logger: logger,
+		URL:     cfg.JWKSURL,
+		Issuer:  cfg.Issuer,
+		MaxWait: cfg.JWKSWait,
+		Now:     now,
+		Logger:  logger,
 	})
 	if err != nil {
 		return fmt.Errorf("key set: %w", err)
@@ -83,11 +87,13 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 	if err != nil {
 		return fmt.Errorf("DPoP: %w", err)
 	}
+	var draining atomic.Bool
 	handler, err := server.New(server.Options{
 		Verifier:         tokens,
 		Keys:             keys,
 		DPoP:             dpop,
 		RequireDPoP:      cfg.RequireDPoP,
+		ShuttingDown:     draining.Load,
 		Issuer:           cfg.Issuer,
 		Audience:         cfg.Audience,
 		PublicURL:        cfg.PublicURL,
@@ -134,6 +140,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 	defer wg.Wait()
 	defer stopKeys()
 	wg.Go(func() { keys.Run(runCtx) })
+	wg.Go(func() { refreshOnHangup(runCtx, keys, logger) })
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -145,6 +152,10 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 	case err := <-served:
 		return err
 	case <-ctx.Done():
+	}
+	draining.Store(true)
+	if err := drain(cfg.ShutdownDrain, served, logger); err != nil {
+		return err
 	}
 	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)

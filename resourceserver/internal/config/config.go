@@ -22,6 +22,12 @@ type Config struct {
 	// by another address than the public issuer URL.
 	JWKSURL string
 
+	// JWKSWait, --jwks-wait, RS_JWKS_WAIT, bounds how long a request with
+	// a token whose key is not cached waits for the key set to be
+	// fetched (2s): past it, the request gets 503 with Retry-After while
+	// the fetch goes on for the requests that follow.
+	JWKSWait time.Duration
+
 	// TrustedProxies, --trusted-proxies, RS_TRUSTED_PROXIES, is a comma
 	// separated list of IP addresses or CIDR ranges whose X-Forwarded-For
 	// is believed. Empty trusts no proxy.
@@ -39,6 +45,11 @@ type Config struct {
 	LogFormat string // --log-format: text or json (text)
 
 	ShutdownTimeout time.Duration // --shutdown-timeout (15s)
+	// ShutdownDrain, --shutdown-drain, RS_SHUTDOWN_DRAIN, is how long
+	// the server goes on serving, with /readyz answering 503, after a
+	// shutdown begins and before it stops accepting connections, so that
+	// load balancers stop sending it requests first (5s).
+	ShutdownDrain time.Duration
 
 	// TokenCacheSize, --token-cache-size, RS_TOKEN_CACHE_SIZE, is how
 	// many verified tokens are remembered (verify.Cached): a token
@@ -73,6 +84,8 @@ func Defaults() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
+		ShutdownDrain:   5 * time.Second,
+		JWKSWait:        2 * time.Second,
 		TokenCacheSize:  DefaultTokenCacheSize,
 	}
 }

@@ -32,6 +32,10 @@ func TestLoadPrecedence(t *testing.T) {
 			func(c Config) bool { return c.Audience == "search-api" }},
 		{"duration from env", nil, map[string]string{"RS_SHUTDOWN_TIMEOUT": "3s"},
 			func(c Config) bool { return c.ShutdownTimeout == 3*time.Second }},
+		{"new durations from env", nil, map[string]string{"RS_JWKS_WAIT": "500ms", "RS_SHUTDOWN_DRAIN": "0s"},
+			func(c Config) bool { return c.JWKSWait == 500*time.Millisecond && c.ShutdownDrain == 0 }},
+		{"new durations from flags", []string{"--jwks-wait=3s", "--shutdown-drain", "10s"}, nil,
+			func(c Config) bool { return c.JWKSWait == 3*time.Second && c.ShutdownDrain == 10*time.Second }},
 		{"number from env", nil, map[string]string{"RS_TOKEN_CACHE_SIZE": "0"},
 			func(c Config) bool { return c.TokenCacheSize == 0 }},
 		{"number from flag", []string{"--token-cache-size", "500"}, map[string]string{"RS_TOKEN_CACHE_SIZE": "0"},
@@ -168,6 +172,10 @@ func TestValidate(t *testing.T) {
 		{"huge token cache", func(c *Config) { c.TokenCacheSize = MaxTokenCacheSize + 1 }, []string{"--token-cache-size"}, nil},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, []string{"--log-format"}, nil},
 		{"shutdown", func(c *Config) { c.ShutdownTimeout = 0 }, []string{"--shutdown-timeout"}, nil},
+		{"no drain", func(c *Config) { c.ShutdownDrain = 0 }, nil, nil},
+		{"negative drain", func(c *Config) { c.ShutdownDrain = -time.Second }, []string{"--shutdown-drain"}, nil},
+		{"no jwks wait", func(c *Config) { c.JWKSWait = 0 }, []string{"--jwks-wait"}, nil},
+		{"jwks wait too long", func(c *Config) { c.JWKSWait = time.Minute }, []string{"--jwks-wait", "30s"}, nil},
 		{"every problem at once", func(c *Config) {
 			c.Addr, c.Audience, c.LogLevel, c.LogFormat = "x", "", "x", "x"
 		}, []string{"--addr", "--audience", "--log-level", "--log-format"}, nil},

@@ -18,6 +18,7 @@ var table = settings.Table[Config]{EnvPrefix: EnvPrefix, Settings: []settings.Se
 	{Name: "issuer", Usage: "authorization server `URL`, exactly the \"iss\" of the tokens; its RFC 8414 metadata names the key set", Field: func(c *Config) any { return &c.Issuer }},
 	{Name: "audience", Usage: "this service's `name` in the tokens' \"aud\"", Field: func(c *Config) any { return &c.Audience }},
 	{Name: "jwks-url", Usage: "`URL` of the authorization server's key set, when it must be fetched elsewhere than the issuer's metadata says", Field: func(c *Config) any { return &c.JWKSURL }, Shown: "none: discovered from the issuer"},
+	{Name: "jwks-wait", Usage: "longest a request waits for the key set when its token names a key not cached; past it the request gets 503 with Retry-After while the fetch goes on", Field: func(c *Config) any { return &c.JWKSWait }},
 	{Name: "trusted-proxies", Usage: "comma-separated `list` of proxy IP addresses or CIDR ranges whose X-Forwarded-For is believed", Field: func(c *Config) any { return &c.TrustedProxies }, Shown: "none"},
 	{Name: "public-url", Usage: "`URL` clients reach this server at: its resource identifier (RFC 9728) and the base of its documentation", Field: func(c *Config) any { return &c.PublicURL }},
 	{Name: "token-url", Usage: "token endpoint `URL` the API documentation gets tokens from", Field: func(c *Config) any { return &c.TokenURL }, Shown: "{issuer}/token"},
@@ -27,6 +28,7 @@ var table = settings.Table[Config]{EnvPrefix: EnvPrefix, Settings: []settings.Se
 	{Name: "log-format", Usage: "log `format`: text or json", Field: func(c *Config) any { return &c.LogFormat }},
 	{Name: "shutdown-timeout", Usage: "how long a graceful shutdown may take before connections are closed", Field: func(c *Config) any { return &c.ShutdownTimeout }},
 	{Name: "require-dpop", Usage: "accept only DPoP-bound tokens with a proof of their key (RFC 9449) at the protected routes, never bearer tokens", Field: func(c *Config) any { return &c.RequireDPoP }},
+	{Name: "shutdown-drain", Usage: "how long a shutdown keeps serving, with /readyz unready, before it stops accepting connections, so that load balancers stop sending requests first; 0 stops at once", Field: func(c *Config) any { return &c.ShutdownDrain }},
 	{Name: "token-cache-size", Usage: "how many verified tokens to remember, so that a token presented again skips its signature check until its exp; 0 verifies every request", Field: func(c *Config) any { return &c.TokenCacheSize }},
 }}
 

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fastsafe/fastsafe/internal/logconfig"
 	"github.com/fastsafe/fastsafe/internal/settings"
@@ -87,12 +88,22 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("--shutdown-timeout must be greater than zero, not %s", FormatDuration(c.ShutdownTimeout))
 	}
+	if c.ShutdownDrain < 0 {
+		bad("--shutdown-drain must not be negative, not %s; 0 stops accepting connections at once", FormatDuration(c.ShutdownDrain))
+	}
+	if c.JWKSWait <= 0 || c.JWKSWait > MaxJWKSWait {
+		bad("--jwks-wait must be greater than zero and at most %s, not %s", FormatDuration(MaxJWKSWait), FormatDuration(c.JWKSWait))
+	}
 	if c.TokenCacheSize < 0 || c.TokenCacheSize > MaxTokenCacheSize {
 		bad("--token-cache-size must be from 0 (no cache) to %d, not %d", MaxTokenCacheSize, c.TokenCacheSize)
 	}
 
 	return errors.Join(errs...)
 }
+
+// MaxJWKSWait bounds JWKSWait: a request held longer has usually been
+// given up by its client.
+const MaxJWKSWait = 30 * time.Second
 
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)

@@ -21,6 +21,7 @@ const (
 	OutcomeNotYetValid       = "not_yet_valid"
 	OutcomeBadSignature      = "bad_signature"
 	OutcomeUnknownKey        = "unknown_key"
+	OutcomeKeysUnavailable   = "keys_unavailable"
 	OutcomeIssuer            = "issuer"
 	OutcomeAudience          = "audience"
 	OutcomeType              = "type"
@@ -32,7 +33,7 @@ const (
 // Outcomes lists every outcome.
 var Outcomes = []string{
 	OutcomeOK, OutcomeMissing, OutcomeMalformed, OutcomeExpired, OutcomeNotYetValid,
-	OutcomeBadSignature, OutcomeUnknownKey, OutcomeIssuer, OutcomeAudience, OutcomeType,
+	OutcomeBadSignature, OutcomeUnknownKey, OutcomeKeysUnavailable, OutcomeIssuer, OutcomeAudience, OutcomeType,
 	OutcomeAlgorithm, OutcomeInsufficientScope, OutcomeOther,
 }
 
@@ -55,6 +56,8 @@ func Outcome(err error) string {
 		return OutcomeNotYetValid
 	case errors.Is(err, verify.ErrSignature):
 		return OutcomeBadSignature
+	case errors.Is(err, verify.ErrKeysUnavailable):
+		return OutcomeKeysUnavailable
 	case errors.Is(err, verify.ErrUnknownKey):
 		return OutcomeUnknownKey
 	case errors.Is(err, verify.ErrIssuer):

@@ -83,9 +83,14 @@ func (s *server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, status{"ok"})
 }
 
-// readyz answers 200 once the signing keys are loaded, 503 before.
+// readyz answers 200 once the signing keys are loaded, 503 before, and
+// 503 again once a shutdown has begun.
 func (s *server) readyz(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
+	if s.shuttingDown() {
+		c.JSON(http.StatusServiceUnavailable, status{"shutting down"})
+		return
+	}
 	if !s.keys.Ready() {
 		c.JSON(http.StatusServiceUnavailable, status{"signing keys not loaded"})
 		return

@@ -94,3 +94,13 @@ func securityHeaders(c *gin.Context) {
 	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 	c.Next()
 }
+
+// closeWhileDraining answers with "Connection: close" once a shutdown has
+// begun, so that every kept-alive connection closes after its next answer
+// and its client reconnects, through the load balancer, to another server.
+func (s *server) closeWhileDraining(c *gin.Context) {
+	if s.shuttingDown() {
+		c.Header("Connection", "close")
+	}
+	c.Next()
+}

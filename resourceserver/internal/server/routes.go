@@ -14,7 +14,7 @@ func (s *server) routes(e *gin.Engine) {
 	if s.metrics != nil {
 		e.Use(s.metrics.Requests())
 	}
-	e.Use(s.requestLog(), s.recovery(), securityHeaders)
+	e.Use(s.requestLog(), s.recovery(), securityHeaders, s.closeWhileDraining)
 	if s.serveMetrics {
 		e.GET(MetricsPath, gin.WrapH(s.metrics.Handler()))
 	}

@@ -53,6 +53,10 @@ type Options struct {
 	// bearer tokens only. RequireDPoP accepts nothing else.
 	DPoP        bearer.ProofVerifier
 	RequireDPoP bool
+	// ShuttingDown, if not nil, tells whether a shutdown has begun: /readyz
+	// then answers 503, and every answer closes its connection, so that
+	// clients reconnect, through the load balancer, to another server.
+	ShuttingDown func() bool
 
 	Issuer       string // the authorization server, as in the tokens' "iss"
 	Audience     string // this service in the tokens' "aud"; also the realm of the challenges
@@ -84,13 +88,15 @@ const MetricsPath = "/metrics"
 type server struct {
 	verifier bearer.TokenVerifier
 	keys     KeyStatus
-	bearer   bearer.Options
-	metadata []byte
-	openAPI  []byte
-	ui       *apidocs.SwaggerUI
-	logger   *slog.Logger
-	now      func() time.Time
-	metrics  *metrics.Metrics
+	// shuttingDown tells whether a shutdown has begun.
+	shuttingDown func() bool
+	bearer       bearer.Options
+	metadata     []byte
+	openAPI      []byte
+	ui           *apidocs.SwaggerUI
+	logger       *slog.Logger
+	now          func() time.Time
+	metrics      *metrics.Metrics
 	// serveMetrics is whether MetricsPath is a route.
 	serveMetrics bool
 }
@@ -111,12 +117,16 @@ func New(o Options) (*gin.Engine, error) {
 	}
 	// Every log line written with a request's context carries its id.
 	o.Logger = requestid.WithLogger(o.Logger)
+	if o.ShuttingDown == nil {
+		o.ShuttingDown = func() bool { return false }
+	}
 	if o.Metrics != nil {
 		o.Verifier = o.Metrics.Verifier(o.Verifier)
 	}
 	s := &server{
-		verifier: o.Verifier,
-		keys:     o.Keys,
+		verifier:     o.Verifier,
+		keys:         o.Keys,
+		shuttingDown: o.ShuttingDown,
 		bearer: bearer.Options{
 			Realm:            o.Audience,
 			ResourceMetadata: metadataURL,

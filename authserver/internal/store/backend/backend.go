@@ -30,13 +30,16 @@ func IsPostgres(dsn string) bool {
 }
 
 // Open opens the backend dsn names and applies pending migrations. logger
-// receives the backend's logs and now is its clock. Errors never contain
-// the password of a URL.
-func Open(ctx context.Context, dsn string, logger *slog.Logger, now func() time.Time) (Store, error) {
+// receives the backend's logs and now is its clock; more options (such as
+// sqlstore.WithExisting) may follow. Errors never contain the password of a
+// URL, and name the cause in words when the backend can tell it: they
+// wrap store.ErrMissing, ErrDiskFull, ErrReadOnly or ErrLocked.
+func Open(ctx context.Context, dsn string, logger *slog.Logger, now func() time.Time, more ...sqlstore.Option) (Store, error) {
+	opts := append([]sqlstore.Option{sqlstore.WithLogger(logger), sqlstore.WithClock(now)}, more...)
 	if IsPostgres(dsn) {
-		return sqlstore.OpenPostgres(ctx, dsn, sqlstore.WithLogger(logger), sqlstore.WithClock(now))
+		return sqlstore.OpenPostgres(ctx, dsn, opts...)
 	}
-	return sqlstore.OpenSQLite(ctx, dsn, sqlstore.WithLogger(logger), sqlstore.WithClock(now))
+	return sqlstore.OpenSQLite(ctx, dsn, opts...)
 }
 
 // Redact returns dsn fit for messages and logs: a PostgreSQL URL with its

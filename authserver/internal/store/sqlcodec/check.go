@@ -102,7 +102,7 @@ func CheckSigningKey(k store.SigningKey) error {
 	if len(k.PrivateKey) == 0 {
 		return errors.New("empty private key")
 	}
-	return CheckTimes(k.CreatedAt, k.ActivatesAt)
+	return CheckTimes(k.CreatedAt, k.ActivatesAt, k.RevokedAt)
 }
 
 // CheckClaim checks a claim of the one-time step name at at.

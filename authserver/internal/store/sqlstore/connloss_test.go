@@ -46,7 +46,7 @@ func TestConnectionLoss(t *testing.T) {
 		{"GetUser of a missing user", func() error { _, err := s.GetUser(ctx, "bob"); return err }},
 		{"CreateUser", func() error { return s.CreateUser(ctx, store.User{Username: "bob"}) }},
 		{"RotateRefreshToken", func() error {
-			return s.RotateRefreshToken(ctx, "t1", clock.Add(time.Minute), store.RefreshToken{ID: "t2", ExpiresAt: clock.Add(time.Hour)})
+			return rotate(s, ctx, "t1", clock.Add(time.Minute), store.RefreshToken{ID: "t2", ExpiresAt: clock.Add(time.Hour)})
 		}},
 		{"AccessTokenRevoked", func() error { _, err := s.AccessTokenRevoked(ctx, "jti"); return err }},
 		{"ListSigningKeys", func() error { _, err := s.ListSigningKeys(ctx); return err }},
@@ -129,7 +129,7 @@ func TestRotationAllOrNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Reuse detection needs a used token.
-		if err := direct.RotateRefreshToken(ctx, fam+"-t1", clock, store.RefreshToken{ID: fam + "-t2", ExpiresAt: clock.Add(time.Hour)}); err != nil {
+		if err := rotate(direct, ctx, fam+"-t1", clock, store.RefreshToken{ID: fam + "-t2", ExpiresAt: clock.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		// Spend the budget on the rotation alone, not on the pool's
@@ -138,9 +138,9 @@ func TestRotationAllOrNothing(t *testing.T) {
 			t.Fatalf("Ping before budget %d: %v", i*step, err)
 		}
 		proxy.CutAfter(int64(i * step))
-		rotErr := s.RotateRefreshToken(ctx, fam+"-t2", clock.Add(time.Minute), store.RefreshToken{ID: fam + "-t3", ExpiresAt: clock.Add(time.Hour)})
+		rotErr := rotate(s, ctx, fam+"-t2", clock.Add(time.Minute), store.RefreshToken{ID: fam + "-t3", ExpiresAt: clock.Add(time.Hour)})
 		proxy.CutAfter(int64(i * step))
-		reuseErr := s.RotateRefreshToken(ctx, fam+"-t1", clock.Add(time.Minute), store.RefreshToken{ID: fam + "-x", ExpiresAt: clock.Add(time.Hour)})
+		reuseErr := rotate(s, ctx, fam+"-t1", clock.Add(time.Minute), store.RefreshToken{ID: fam + "-x", ExpiresAt: clock.Add(time.Hour)})
 		proxy.Restore()
 
 		rot := inspect(t, direct, fam+"-t2", fam+"-t3", fam)

@@ -97,6 +97,10 @@ func (s *Store) deleteExpired(ctx context.Context, now time.Time, batch int) (in
 			n, err := s.exec(ctx, qDeleteUsedOnce, cutoff, batch)
 			return int(n), int(n), err
 		}},
+		{"failure records", func() (int, int, error) {
+			n, err := s.exec(ctx, qExpireFailures, cutoff, batch)
+			return int(n), int(n), err
+		}},
 	}
 	for _, st := range steps {
 		for {

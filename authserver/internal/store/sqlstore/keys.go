@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlcodec"
@@ -17,10 +18,14 @@ var signingKeys = newTable("signing_keys", 1, func(_ *dialect, k *store.SigningK
 		{"private_key", (*blob)(&k.PrivateKey)},
 		{"created_at", (*nanos)(&k.CreatedAt)},
 		{"activates_at", (*nanos)(&k.ActivatesAt)},
+		{"revoked_at", (*nanos)(&k.RevokedAt)},
 	}
 })
 
-var qDeleteSigningKey = newQuery(`DELETE FROM signing_keys WHERE id = ?`)
+var (
+	qDeleteSigningKey = newQuery(`DELETE FROM signing_keys WHERE id = ?`)
+	qRevokeSigningKey = newQuery(`UPDATE signing_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`)
+)
 
 // CreateSigningKey adds a key; store.ErrAlreadyExists for a duplicate ID.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
@@ -52,4 +57,27 @@ func (s *Store) DeleteSigningKey(ctx context.Context, id string) error {
 		err = mustAffect(res)
 	}
 	return s.wrap("delete signing key", err)
+}
+
+// GetSigningKey returns the key with that ID, revoked or not.
+func (s *Store) GetSigningKey(ctx context.Context, id string) (store.SigningKey, error) {
+	return get(ctx, s, signingKeys, "get signing key", id)
+}
+
+// RevokeSigningKey records that key id was revoked at now, unless it
+// already was; store.ErrNotFound if there is no such key.
+func (s *Store) RevokeSigningKey(ctx context.Context, id string, now time.Time) error {
+	if err := sqlcodec.RequireTimes(now); err != nil {
+		return s.errs.Prefix("revoke signing key", err)
+	}
+	err := s.inTx(ctx, func(tx tx) error {
+		n, err := tx.exec(qRevokeSigningKey, (*nanos)(&now), id)
+		if err != nil || n > 0 {
+			return err
+		}
+		// Nothing revoked: store.ErrNotFound unless it is revoked already.
+		_, err = signingKeys.scan(s.d, tx.queryRow(signingKeys.get, id))
+		return err
+	})
+	return s.wrap("revoke signing key", err)
 }

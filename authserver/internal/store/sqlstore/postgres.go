@@ -52,7 +52,15 @@ const defaultConnectTimeout = 5 * time.Second
 // locks), the same fallback applies. See docs/scaling.md for what was and
 // was not checked.
 func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	return openMigrated(ctx, func() (*Store, error) { return connectPostgres(ctx, dsn, opts...) }, nil)
+	o := newOptions(opts)
+	s, err := openMigrated(ctx, o.existing, func() (*Store, error) { return connectPostgres(ctx, dsn, opts...) }, nil)
+	if err != nil {
+		if cause := postgresCause(err); cause != nil {
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
+		return nil, err
+	}
+	return s, nil
 }
 
 // connectPostgres opens the pool and checks that the database answers,

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
@@ -42,12 +43,14 @@ var (
 FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
 WHERE t.id = ?`)
 	// qLockRotation selects, and locks, the family of a token being
-	// rotated, and when the token was used.
-	qLockRotation = newQuery(`SELECT ` + families.columns("f.") + `, t.used_at
+	// rotated, when the token was used and what it was rotated into.
+	qLockRotation = newQuery(`SELECT ` + families.columns("f.") + `, t.used_at, t.successor_id
 FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
 WHERE t.id = ? {for update}`)
-	qUseToken     = newQuery(`UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`)
-	qRevokeFamily = newQuery(`UPDATE refresh_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`)
+	// qLockSuccessor selects, and locks, when a successor was used.
+	qLockSuccessor = newQuery(`SELECT used_at FROM refresh_tokens WHERE id = ? {for update}`)
+	qUseToken      = newQuery(`UPDATE refresh_tokens SET used_at = ?, successor_id = ? WHERE id = ? AND used_at IS NULL`)
+	qRevokeFamily  = newQuery(`UPDATE refresh_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`)
 )
 
 // CreateRefreshToken starts family f with its first token t. An empty
@@ -86,49 +89,65 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 	return t, f, nil
 }
 
-// RotateRefreshToken marks token oldID used at now and adds next to its
-// family, in one transaction that locks the family (SQLite's write lock,
-// PostgreSQL's row locks on the token and its family), so that rotations in
-// one family, in any number of processes, run one at a time. The token is
-// marked used by a conditional UPDATE (used_at IS NULL) as well, so of
-// concurrent rotations of one token at most one succeeds whatever the
-// isolation. An empty FamilyID, ClientID or Subject of next is taken from
-// the family, a different one is an error, and next expires no later than
-// the family.
+// RotateRefreshToken marks token oldID used at now, records next as its
+// successor and adds next to its family, in one transaction that locks the
+// family (SQLite's write lock, PostgreSQL's row locks on the token and its
+// family), so that rotations in one family, in any number of processes, run
+// one at a time. The token is marked used by a conditional UPDATE (used_at
+// IS NULL) as well, so of concurrent rotations of one token at most one
+// succeeds whatever the isolation. An empty FamilyID, ClientID or Subject of
+// next is taken from the family, a different one is an error, and next
+// expires no later than the family.
 //
-// If oldID was already used or its family is revoked, the family is revoked
-// at now (unless it already was) and that revocation is committed before
-// store.ErrTokenReused is returned. store.ErrNotFound if there is no token
-// oldID. On any error, next is not stored.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken) error {
+// A used token whose recorded successor is next, used less than grace
+// before now, with that successor unused and the family live, is a retry:
+// nothing changes and retried is true. Any other use of a used token, or of
+// a token of a revoked family, revokes the family at now (unless it already
+// was), commits that, and returns store.ErrTokenReused. store.ErrNotFound if
+// there is no token oldID. On any error, next is not stored.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next store.RefreshToken, grace time.Duration) (bool, error) {
 	if err := sqlcodec.CheckRotation(now, next); err != nil {
-		return s.errs.Prefix("rotate refresh token", err)
+		return false, s.errs.Prefix("rotate refresh token", err)
 	}
 	var (
-		reused bool
-		f      store.RefreshFamily
+		reused, retried bool
+		f               store.RefreshFamily
 	)
 	err := s.inTx(ctx, func(tx tx) error {
-		reused, f = false, store.RefreshFamily{}
-		var used time.Time
-		if err := tx.queryRow(qLockRotation, oldID).Scan(append(families.ptrs(s.d, &f), (*nanos)(&used))...); err != nil {
+		reused, retried, f = false, false, store.RefreshFamily{}
+		var (
+			used      time.Time
+			successor sql.NullString
+		)
+		if err := tx.queryRow(qLockRotation, oldID).Scan(append(families.ptrs(s.d, &f), (*nanos)(&used), &successor)...); err != nil {
 			return err
 		}
-		if !f.Revoked() && used.IsZero() {
-			res, err := tx.exec(qUseToken, (*nanos)(&now), oldID)
+		switch {
+		case f.Revoked():
+		case used.IsZero():
+			n, err := tx.exec(qUseToken, (*nanos)(&now), next.ID, oldID)
 			if err != nil {
 				return err
 			}
-			if mustAffect(res) == nil {
-				n := next
-				if err := sqlcodec.FillToken(&n, f); err != nil {
+			if mustAffect(n) == nil {
+				t := next
+				if err := sqlcodec.FillToken(&t, f); err != nil {
 					return err
 				}
-				_, err := tx.exec(tokens.insert, tokens.ptrs(s.d, &n)...)
+				_, err := tx.exec(tokens.insert, tokens.ptrs(s.d, &t)...)
 				return err
 			}
+		case successor.Valid && successor.String == next.ID && now.Before(used.Add(grace)):
+			var succUsed time.Time
+			if err := tx.queryRow(qLockSuccessor, next.ID).Scan((*nanos)(&succUsed)); err != nil {
+				return err
+			}
+			if succUsed.IsZero() {
+				retried = true
+				return nil
+			}
 		}
-		// Already used, or in a revoked family.
+		// Already used (and not retried), or in a revoked family.
 		if _, err := tx.exec(qRevokeFamily, (*nanos)(&now), f.ID); err != nil {
 			return err
 		}
@@ -136,13 +155,16 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, now time.T
 		return nil
 	})
 	if err != nil {
-		return s.wrap("rotate refresh token", err)
+		return false, s.wrap("rotate refresh token", err)
 	}
 	if reused {
 		s.log.WarnContext(ctx, "refresh token reused; revoked its family", "family", f.ID)
-		return s.errs.Prefix("rotate refresh token", store.ErrTokenReused)
+		return false, s.errs.Prefix("rotate refresh token", store.ErrTokenReused)
 	}
-	return nil
+	if retried {
+		s.log.InfoContext(ctx, "refresh token presented again within the grace window; same successor", "family", f.ID)
+	}
+	return retried, nil
 }
 
 // GetRefreshFamily returns a family by ID.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fastsafe/fastsafe/authserver/internal/store"
+
 	// Registers the "sqlite" database/sql driver.
 	_ "modernc.org/sqlite"
 )
@@ -43,13 +45,25 @@ func WithReadConns(n int) Option {
 // upgraded, and a few read-only connections, on which the reads of the
 // request path are prepared once. Writers in other processes are waited
 // for up to the busy timeout.
+//
+// An error that the file system or SQLite can explain wraps
+// store.ErrDiskFull, ErrReadOnly, ErrLocked or ErrMissing, and says what
+// happened in words.
 func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	return openMigrated(ctx, func() (*Store, error) { return connectSQLite(ctx, path, opts...) }, func(s *Store) error {
+	o := newOptions(opts)
+	s, err := openMigrated(ctx, o.existing, func() (*Store, error) { return connectSQLite(ctx, path, opts...) }, func(s *Store) error {
 		if err := s.read.(*sqlPool).prepare(ctx, s.readPath()); err != nil {
 			return fmt.Errorf("sqlite: open: prepare: %w", err)
 		}
 		return nil
 	})
+	if err != nil {
+		if abs, aerr := filepath.Abs(path); aerr == nil {
+			err = diagnoseFile(abs, err)
+		}
+		return nil, err
+	}
+	return s, nil
 }
 
 // connectSQLite prepares the file and opens the pools, without migrating.
@@ -68,8 +82,17 @@ func connectSQLite(ctx context.Context, path string, opts ...Option) (*Store, er
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
+	if o.existing {
+		if err := requireFile(abs); err != nil {
+			return nil, err
+		}
+	}
 	if err := prepareFile(abs, o.logger); err != nil {
 		return nil, err
+	}
+	opened, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 
 	busyMS := strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)
@@ -112,7 +135,24 @@ func connectSQLite(ctx context.Context, path string, opts ...Option) (*Store, er
 	read.SetConnMaxLifetime(0)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	return newStore(sqliteDialect, newSQLPool(write), newSQLPool(read), o), nil
+	s := newStore(sqliteDialect, newSQLPool(write), newSQLPool(read), o)
+	s.file = &dbFile{path: abs, info: opened}
+	return s, nil
+}
+
+// requireFile is store.ErrMissing unless path is a file with something in
+// it.
+func requireFile(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("sqlite: %w: %s does not exist", store.ErrMissing, path)
+	case err != nil:
+		return fmt.Errorf("sqlite: open: %w", err)
+	case fi.Size() == 0:
+		return fmt.Errorf("sqlite: %w: %s is empty", store.ErrMissing, path)
+	}
+	return nil
 }
 
 // enableWAL switches the database to WAL mode, which is persistent. The

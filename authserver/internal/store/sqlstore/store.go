@@ -29,6 +29,9 @@ type Store struct {
 
 	sql []string // the text of each query in the dialect
 
+	// file is the SQLite file the store opened; nil on PostgreSQL.
+	file *dbFile
+
 	// resetPool drops every pooled connection after one broke: when the
 	// server restarted or the network failed, the others are broken too.
 	// Nil where connections do not break (SQLite).
@@ -70,6 +73,7 @@ type options struct {
 	busyTimeout time.Duration
 	readConns   int
 	maxConns    int
+	existing    bool
 }
 
 // Option configures OpenSQLite and OpenPostgres.
@@ -85,6 +89,14 @@ func WithLogger(l *slog.Logger) Option {
 // refresh family. The default is time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(o *options) { o.clock = now }
+}
+
+// WithExisting makes OpenSQLite and OpenPostgres refuse to create a
+// database: a SQLite file that does not exist or is empty, or a PostgreSQL
+// schema without the store's tables, is an error wrapping store.ErrMissing
+// instead. A database of an older schema is still upgraded.
+func WithExisting() Option {
+	return func(o *options) { o.existing = true }
 }
 
 func newOptions(opts []Option) options {
@@ -115,13 +127,19 @@ func newStore(d *dialect, write, read pool, o options) *Store {
 }
 
 // openMigrated connects, migrates and, if then is not nil, runs then on
-// the store, which it closes if any of that fails.
-func openMigrated(ctx context.Context, connect func() (*Store, error), then func(*Store) error) (*Store, error) {
+// the store, which it closes if any of that fails. With existing, a
+// database without schema is store.ErrMissing rather than created.
+func openMigrated(ctx context.Context, existing bool, connect func() (*Store, error), then func(*Store) error) (*Store, error) {
 	s, err := connect()
 	if err != nil {
 		return nil, err
 	}
-	err = s.Migrate(ctx)
+	if existing {
+		err = s.requireSchema(ctx)
+	}
+	if err == nil {
+		err = s.Migrate(ctx)
+	}
 	if err == nil && then != nil {
 		err = then(s)
 	}
@@ -130,6 +148,18 @@ func openMigrated(ctx context.Context, connect func() (*Store, error), then func
 		return nil, err
 	}
 	return s, nil
+}
+
+// requireSchema is store.ErrMissing for a database without schema.
+func (s *Store) requireSchema(ctx context.Context) error {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return s.diagnose(err)
+	}
+	if v == 0 {
+		return fmt.Errorf("%s: %w: no tables of this server in it", s.d.name, store.ErrMissing)
+	}
+	return nil
 }
 
 // readPath returns the text of the reads on the request path, which a pool

@@ -95,7 +95,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, []any{tok.ID, tok.FamilyID, tok.ClientID, t
 			t.Errorf("ClaimOnce of a step claimed at version 2: %v, %v; want false", first, err)
 		}
 		// The upgraded database takes writes as a new one does.
-		if err := s.RotateRefreshToken(ctx, "t1", clock, store.RefreshToken{ID: "t2", ExpiresAt: clock.Add(time.Hour)}); err == nil {
+		if err := rotate(s, ctx, "t1", clock, store.RefreshToken{ID: "t2", ExpiresAt: clock.Add(time.Hour)}); err == nil {
 			t.Error("rotating a used token in a revoked family succeeded")
 		}
 		if err := s.CreateUser(ctx, store.User{Username: "bob"}); err != nil {

@@ -1,8 +1,6 @@
 package storetest
 
 import (
-	"bytes"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -136,30 +134,6 @@ func testDeleteExpiredUsedOnce(t *testing.T, s store.Store) {
 	}
 }
 
-func testSecret(t *testing.T, s store.Store) {
-	values := make([][]byte, 10)
-	var mu sync.Mutex
-	race(10, func(i int) {
-		v, err := s.Secret(ctx(t), "dpop-nonce", []byte{byte(i + 1), 2, 3})
-		if err != nil {
-			t.Errorf("Secret: %v", err)
-		}
-		mu.Lock()
-		values[i] = v
-		mu.Unlock()
-	})
-	for _, v := range values {
-		if len(v) != 3 || !bytes.Equal(v, values[0]) {
-			t.Fatalf("callers got different secrets: %v", values)
-		}
-	}
-	other, err := s.Secret(ctx(t), "other", []byte("x"))
-	must(t, "Secret", err)
-	if string(other) != "x" {
-		t.Fatalf("another secret = %q", other)
-	}
-}
-
 func testRefreshTokenKeyBinding(t *testing.T, s store.Store) {
 	f := sampleFamily("bound", "docs", "alice", at(0))
 	tok := sampleToken("bound-t1", f, at(0))
@@ -171,7 +145,8 @@ func testRefreshTokenKeyBinding(t *testing.T, s store.Store) {
 	}
 	next := sampleToken("bound-t2", f, at(time.Minute))
 	next.JKT = tok.JKT
-	must(t, "RotateRefreshToken", s.RotateRefreshToken(ctx(t), tok.ID, at(time.Minute), next))
+	_, err := s.RotateRefreshToken(ctx(t), tok.ID, at(time.Minute), next, 0)
+	must(t, "RotateRefreshToken", err)
 	got, _ = getToken(t, s, next.ID)
 	if got.JKT != tok.JKT {
 		t.Fatalf("rotated JKT = %q, want %q", got.JKT, tok.JKT)

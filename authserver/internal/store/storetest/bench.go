@@ -48,7 +48,7 @@ func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 		i := 0
 		for b.Loop() {
 			next := sampleToken(fmt.Sprintf("t%d", i+1), f, base.Add(time.Duration(i)))
-			benchMust(b, s.RotateRefreshToken(b.Context(), fmt.Sprintf("t%d", i), base.Add(time.Duration(i)), next))
+			benchMust(b, rotate(s, b.Context(), fmt.Sprintf("t%d", i), base.Add(time.Duration(i)), next))
 			i++
 		}
 	})

@@ -15,7 +15,7 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 	gone := sampleFamily("gone", "web", "alice", now.Add(-familyLife-time.Nanosecond))
 	g1 := sampleToken("gone-t1", gone, gone.CreatedAt)
 	must(t, "CreateRefreshToken", s.CreateRefreshToken(ctx(t), gone, g1))
-	must(t, "RotateRefreshToken", s.RotateRefreshToken(ctx(t), g1.ID, gone.CreatedAt.Add(time.Hour),
+	must(t, "RotateRefreshToken", rotate(s, ctx(t), g1.ID, gone.CreatedAt.Add(time.Hour),
 		sampleToken("gone-t2", gone, gone.CreatedAt.Add(time.Hour))))
 	// Family expiring exactly now: not before now, so kept.
 	edge := sampleFamily("edge", "web", "alice", now.Add(-familyLife))

@@ -109,10 +109,10 @@ func testRefreshTokenFilledFromFamily(t *testing.T, s store.Store) {
 		}
 	}
 	checkFilled("first token", "t1")
-	must(t, "RotateRefreshToken", s.RotateRefreshToken(c, "t1", at(time.Minute), store.RefreshToken{ID: "t2", ExpiresAt: at(3 * time.Hour)}))
+	must(t, "RotateRefreshToken", rotate(s, c, "t1", at(time.Minute), store.RefreshToken{ID: "t2", ExpiresAt: at(3 * time.Hour)}))
 	checkFilled("rotated token", "t2")
 	// A next token naming another family is refused, and t2 stays unused.
-	err := s.RotateRefreshToken(c, "t2", at(2*time.Minute), store.RefreshToken{ID: "t3", FamilyID: "other", ExpiresAt: at(time.Hour)})
+	err := rotate(s, c, "t2", at(2*time.Minute), store.RefreshToken{ID: "t3", FamilyID: "other", ExpiresAt: at(time.Hour)})
 	if err == nil {
 		t.Fatal("rotation into another family accepted")
 	}

@@ -75,3 +75,36 @@ func testDeleteSigningKey(t *testing.T, s store.Store) {
 	}
 	equal(t, "remaining key", ks[0], k2, normKey)
 }
+
+// testRevokeSigningKey: a revoked key keeps its record with the first
+// revocation time, is still listed and read, and revoking an unknown key
+// is store.ErrNotFound.
+func testRevokeSigningKey(t *testing.T, s store.Store) {
+	k1, k2 := sampleKey("k1", at(0)), sampleKey("k2", at(time.Hour))
+	must(t, "CreateSigningKey", s.CreateSigningKey(ctx(t), k1))
+	must(t, "CreateSigningKey", s.CreateSigningKey(ctx(t), k2))
+	got, err := s.GetSigningKey(ctx(t), "k1")
+	must(t, "GetSigningKey", err)
+	equal(t, "GetSigningKey", got, k1, normKey)
+	if got.Revoked() {
+		t.Fatal("a new key is revoked")
+	}
+
+	must(t, "RevokeSigningKey", s.RevokeSigningKey(ctx(t), "k1", at(2*time.Hour)))
+	must(t, "RevokeSigningKey again", s.RevokeSigningKey(ctx(t), "k1", at(3*time.Hour)))
+	got, err = s.GetSigningKey(ctx(t), "k1")
+	must(t, "GetSigningKey after revocation", err)
+	sameTime(t, "RevokedAt", got.RevokedAt, at(2*time.Hour))
+	want := k1
+	want.RevokedAt = at(2 * time.Hour)
+	equal(t, "revoked key", got, want, normKey)
+	ks, err := s.ListSigningKeys(ctx(t))
+	must(t, "ListSigningKeys", err)
+	if len(ks) != 2 || !ks[0].Revoked() || ks[1].Revoked() {
+		t.Fatalf("ListSigningKeys after revoking k1: %+v", ks)
+	}
+
+	wantErr(t, "RevokeSigningKey of an unknown key", s.RevokeSigningKey(ctx(t), "nope", at(time.Hour)), store.ErrNotFound)
+	_, err = s.GetSigningKey(ctx(t), "nope")
+	wantErr(t, "GetSigningKey of an unknown key", err, store.ErrNotFound)
+}

@@ -109,7 +109,7 @@ func testRefreshNotFound(t *testing.T, s store.Store) {
 	wantErr(t, "GetRefreshFamily", err, store.ErrNotFound)
 	wantErr(t, "RevokeRefreshFamily", s.RevokeRefreshFamily(ctx(t), "nope", at(time.Minute)), store.ErrNotFound)
 	next := sampleToken("next", f, at(time.Minute))
-	wantErr(t, "RotateRefreshToken", s.RotateRefreshToken(ctx(t), "nope", at(time.Minute), next), store.ErrNotFound)
+	wantErr(t, "RotateRefreshToken", rotate(s, ctx(t), "nope", at(time.Minute), next), store.ErrNotFound)
 	_, _, err = s.GetRefreshToken(ctx(t), next.ID)
 	wantErr(t, "next of the failed rotation", err, store.ErrNotFound)
 	if getFamily(t, s, f.ID).Revoked() {
@@ -123,7 +123,7 @@ func testRotateRefreshToken(t *testing.T, s store.Store) {
 	now2 := at(time.Hour + 17)
 	t2 := sampleToken("fam-t2", f, now2)
 	t2.Scopes = []string{"me"}
-	must(t, "RotateRefreshToken t1", s.RotateRefreshToken(ctx(t), t1.ID, now2, t2))
+	must(t, "RotateRefreshToken t1", rotate(s, ctx(t), t1.ID, now2, t2))
 
 	got1, fam := getToken(t, s, t1.ID)
 	sameTime(t, "t1 UsedAt", got1.UsedAt, now2)
@@ -139,7 +139,7 @@ func testRotateRefreshToken(t *testing.T, s store.Store) {
 
 	now3 := at(2 * time.Hour)
 	t3 := sampleToken("fam-t3", f, now3)
-	must(t, "RotateRefreshToken t2", s.RotateRefreshToken(ctx(t), t2.ID, now3, t3))
+	must(t, "RotateRefreshToken t2", rotate(s, ctx(t), t2.ID, now3, t3))
 	got2, _ = getToken(t, s, t2.ID)
 	sameTime(t, "t2 UsedAt", got2.UsedAt, now3)
 	got3, fam3 := getToken(t, s, t3.ID)
@@ -156,11 +156,11 @@ func testRotateReusedToken(t *testing.T, s store.Store) {
 
 	now2 := at(time.Hour)
 	t2 := sampleToken("fam-t2", f, now2)
-	must(t, "RotateRefreshToken t1", s.RotateRefreshToken(ctx(t), t1.ID, now2, t2))
+	must(t, "RotateRefreshToken t1", rotate(s, ctx(t), t1.ID, now2, t2))
 
 	now3 := at(2 * time.Hour)
 	t3 := sampleToken("fam-t3", f, now3)
-	wantErr(t, "RotateRefreshToken t1 again", s.RotateRefreshToken(ctx(t), t1.ID, now3, t3), store.ErrTokenReused)
+	wantErr(t, "RotateRefreshToken t1 again", rotate(s, ctx(t), t1.ID, now3, t3), store.ErrTokenReused)
 
 	_, _, err := s.GetRefreshToken(ctx(t), t3.ID)
 	wantErr(t, "next of the reused rotation", err, store.ErrNotFound)
@@ -178,7 +178,7 @@ func testRotateReusedToken(t *testing.T, s store.Store) {
 
 	// The newer token cannot be rotated either.
 	t4 := sampleToken("fam-t4", f, at(3*time.Hour))
-	wantErr(t, "RotateRefreshToken t2", s.RotateRefreshToken(ctx(t), t2.ID, at(3*time.Hour), t4), store.ErrTokenReused)
+	wantErr(t, "RotateRefreshToken t2", rotate(s, ctx(t), t2.ID, at(3*time.Hour), t4), store.ErrTokenReused)
 	sameTime(t, "RevokedAt after a second reuse", getFamily(t, s, f.ID).RevokedAt, now3)
 
 	// Other families are untouched.
@@ -186,7 +186,7 @@ func testRotateReusedToken(t *testing.T, s store.Store) {
 		t.Fatal("reuse in one family revoked another")
 	}
 	must(t, "RotateRefreshToken in another family",
-		s.RotateRefreshToken(ctx(t), otherTok.ID, at(time.Hour), sampleToken("other-t2", other, at(time.Hour))))
+		rotate(s, ctx(t), otherTok.ID, at(time.Hour), sampleToken("other-t2", other, at(time.Hour))))
 }
 
 func testRotateInRevokedFamily(t *testing.T, s store.Store) {
@@ -194,7 +194,7 @@ func testRotateInRevokedFamily(t *testing.T, s store.Store) {
 	revoked := at(time.Minute)
 	must(t, "RevokeRefreshFamily", s.RevokeRefreshFamily(ctx(t), f.ID, revoked))
 	next := sampleToken("fam-t2", f, at(time.Hour))
-	wantErr(t, "RotateRefreshToken", s.RotateRefreshToken(ctx(t), t1.ID, at(time.Hour), next), store.ErrTokenReused)
+	wantErr(t, "RotateRefreshToken", rotate(s, ctx(t), t1.ID, at(time.Hour), next), store.ErrTokenReused)
 	_, _, err := s.GetRefreshToken(ctx(t), next.ID)
 	wantErr(t, "next in a revoked family", err, store.ErrNotFound)
 	got1, fam := getToken(t, s, t1.ID)
@@ -210,7 +210,7 @@ func testRotateDuplicateNext(t *testing.T, s store.Store) {
 	f, t1 := newFamily(t, s, "fam", "web", "alice")
 	_, otherTok := newFamily(t, s, "other", "web", "bob")
 	dup := sampleToken(otherTok.ID, f, at(time.Hour))
-	wantErr(t, "RotateRefreshToken into an existing ID", s.RotateRefreshToken(ctx(t), t1.ID, at(time.Hour), dup), store.ErrAlreadyExists)
+	wantErr(t, "RotateRefreshToken into an existing ID", rotate(s, ctx(t), t1.ID, at(time.Hour), dup), store.ErrAlreadyExists)
 	got1, fam := getToken(t, s, t1.ID)
 	if !got1.UsedAt.IsZero() || fam.Revoked() {
 		t.Fatalf("failed rotation left t1 used at %v, family revoked %v", got1.UsedAt, fam.Revoked())
@@ -218,7 +218,7 @@ func testRotateDuplicateNext(t *testing.T, s store.Store) {
 	gotOther, _ := getToken(t, s, otherTok.ID)
 	equal(t, "existing token", gotOther, otherTok, normToken)
 	must(t, "RotateRefreshToken after the failure",
-		s.RotateRefreshToken(ctx(t), t1.ID, at(2*time.Hour), sampleToken("fam-t2", f, at(2*time.Hour))))
+		rotate(s, ctx(t), t1.ID, at(2*time.Hour), sampleToken("fam-t2", f, at(2*time.Hour))))
 }
 
 func testRevokeRefreshFamily(t *testing.T, s store.Store) {
@@ -268,7 +268,7 @@ func wantFamilyEnded(t *testing.T, s store.Store, owner string, f store.RefreshF
 	if !familyRevokedOrGone(t, s, f.ID) {
 		t.Fatalf("family of a deleted %s is still active", owner)
 	}
-	err := s.RotateRefreshToken(ctx(t), t1.ID, at(time.Hour), sampleToken(f.ID+"-t2", f, at(time.Hour)))
+	err := rotate(s, ctx(t), t1.ID, at(time.Hour), sampleToken(f.ID+"-t2", f, at(time.Hour)))
 	if !errors.Is(err, store.ErrTokenReused) && !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("rotating a token of a deleted %s: got %v, want %v or %v", owner, err, store.ErrTokenReused, store.ErrNotFound)
 	}
@@ -320,7 +320,7 @@ func testConcurrentRotation(t *testing.T, s store.Store) {
 	now := at(time.Hour)
 	errs := make([]error, n)
 	race(n, func(i int) {
-		errs[i] = s.RotateRefreshToken(ctx(t), t1.ID, now, sampleToken(fmt.Sprintf("next-%02d", i), f, now))
+		errs[i] = rotate(s, ctx(t), t1.ID, now, sampleToken(fmt.Sprintf("next-%02d", i), f, now))
 	})
 	winner := oneWinner(t, errs)
 	for i := range n {

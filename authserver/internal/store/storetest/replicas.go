@@ -23,6 +23,9 @@ func RunReplicas(t *testing.T, newPair func(t *testing.T) (a, b store.Store)) {
 	}{
 		{"SeeEachOther", testReplicasSeeEachOther},
 		{"ConcurrentRotation", testReplicasConcurrentRotation},
+		{"ConcurrentRetries", raceRetries},
+		{"ConcurrentSecrets", raceSecrets},
+		{"ConcurrentFailures", raceFailures},
 		{"RotateWhileRevoking", testReplicasRotateWhileRevoking},
 		{"ConcurrentUpdateUser", testReplicasConcurrentUpdateUser},
 		{"ConcurrentSubjectClaims", testReplicasConcurrentSubjectClaims},
@@ -58,7 +61,7 @@ func testReplicasSeeEachOther(t *testing.T, a, b store.Store) {
 
 	f, t1 := newFamily(t, a, "fam", "web", "alice")
 	must(t, "RevokeRefreshFamily at b", b.RevokeRefreshFamily(ctx(t), f.ID, at(time.Minute)))
-	wantErr(t, "RotateRefreshToken at a", a.RotateRefreshToken(ctx(t), t1.ID, at(time.Hour),
+	wantErr(t, "RotateRefreshToken at a", rotate(a, ctx(t), t1.ID, at(time.Hour),
 		sampleToken("fam-t2", f, at(time.Hour))), store.ErrTokenReused)
 
 	must(t, "RevokeAccessToken at a", a.RevokeAccessToken(ctx(t), "jti-1", at(time.Hour)))
@@ -82,7 +85,7 @@ func testReplicasConcurrentRotation(t *testing.T, a, b store.Store) {
 	errs := make([]error, n)
 	race(n, func(i int) {
 		s := []store.Store{a, b}[i%2]
-		errs[i] = s.RotateRefreshToken(ctx(t), t1.ID, now, sampleToken(fmt.Sprintf("next-%02d", i), f, now))
+		errs[i] = rotate(s, ctx(t), t1.ID, now, sampleToken(fmt.Sprintf("next-%02d", i), f, now))
 	})
 	winner := oneWinner(t, errs)
 	for i := range n {
@@ -114,7 +117,7 @@ func testReplicasRotateWhileRevoking(t *testing.T, a, b store.Store) {
 		go func() {
 			defer wg.Done()
 			<-start
-			results[i].rotate = a.RotateRefreshToken(ctx(t), t1.ID, at(time.Hour), sampleToken(f.ID+"-t2", f, at(time.Hour)))
+			results[i].rotate = rotate(a, ctx(t), t1.ID, at(time.Hour), sampleToken(f.ID+"-t2", f, at(time.Hour)))
 		}()
 		go func() {
 			defer wg.Done()

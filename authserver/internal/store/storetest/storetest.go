@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		run  func(t *testing.T, s store.Store)
 	}{
 		{"Ping", testPing},
+		{"CheckWrite", testCheckWrite},
 		{"ClaimOnce", testClaimOnce},
 		{"ClaimOnceConcurrent", testClaimOnceConcurrent},
 
@@ -72,12 +73,17 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteUserRevokesFamilies", testDeleteUserRevokesFamilies},
 		{"DeleteClientRevokesFamilies", testDeleteClientRevokesFamilies},
 		{"RefreshTokenFilledFromFamily", testRefreshTokenFilledFromFamily},
+		{"RotateRetry", testRotateRetry},
+		{"RotateRetryRefused", testRotateRetryRefused},
+		{"Secret", testSecret},
+		{"FailureRecords", testFailureRecords},
 
 		{"RevokeAccessToken", testRevokeAccessToken},
 
 		{"SigningKeys", testSigningKeys},
 		{"SigningKeyAlreadyExists", testSigningKeyAlreadyExists},
 		{"DeleteSigningKey", testDeleteSigningKey},
+		{"RevokeSigningKey", testRevokeSigningKey},
 
 		{"DeleteExpired", testDeleteExpired},
 		{"DeleteExpiredMany", testDeleteExpiredMany},
@@ -104,10 +110,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UseOnce", testUseOnce},
 		{"UseOnceConcurrent", testUseOnceConcurrent},
 		{"DeleteExpiredUsedOnce", testDeleteExpiredUsedOnce},
-		{"Secret", testSecret},
 		{"RefreshTokenKeyBinding", testRefreshTokenKeyBinding},
 
 		{"ConcurrentRotation", testConcurrentRotation},
+		{"ConcurrentRetries", testConcurrentRetries},
+		{"ConcurrentFailures", func(t *testing.T, s store.Store) { raceFailures(t, s, s) }},
+		{"ConcurrentSecrets", func(t *testing.T, s store.Store) { raceSecrets(t, s, s) }},
 		{"ConcurrentUpdateUser", testConcurrentUpdateUser},
 		{"ConcurrentUpdateClient", testConcurrentUpdateClient},
 		{"ConcurrentSubjectClaims", testConcurrentSubjectClaims},
@@ -122,6 +130,26 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 func testPing(t *testing.T, s store.Store) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatalf("Ping: %v", err)
+	}
+}
+
+// testCheckWrite: a store that takes writes passes its write check, as
+// often as asked, and its upkeep does no harm.
+func testCheckWrite(t *testing.T, s store.Store) {
+	for i := range 3 {
+		if err := s.CheckWrite(t.Context(), at(time.Duration(i)*time.Second)); err != nil {
+			t.Fatalf("CheckWrite %d: %v", i, err)
+		}
+	}
+	must(t, "CreateUser", s.CreateUser(ctx(t), sampleUser("alice")))
+	if err := s.Checkpoint(t.Context()); err != nil {
+		t.Fatalf("Checkpoint: %v", err)
+	}
+	if _, err := s.GetUser(ctx(t), "alice"); err != nil {
+		t.Fatalf("GetUser after Checkpoint: %v", err)
+	}
+	if err := s.CheckWrite(t.Context(), time.Time{}); err == nil {
+		t.Fatal("CheckWrite at the zero time succeeded")
 	}
 }
 
@@ -214,7 +242,7 @@ func normConsent(c store.Consent) store.Consent {
 
 func normKey(k store.SigningKey) store.SigningKey {
 	k.PrivateKey = normBytes(k.PrivateKey)
-	k.CreatedAt, k.ActivatesAt = normTime(k.CreatedAt), normTime(k.ActivatesAt)
+	k.CreatedAt, k.ActivatesAt, k.RevokedAt = normTime(k.CreatedAt), normTime(k.ActivatesAt), normTime(k.RevokedAt)
 	return k
 }
 
