@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -358,6 +359,16 @@ func newFixture(t *testing.T, adjust ...func(*Options)) *fixture {
 	}
 	f.store.reset()
 	signer := newEdSigner(t)
+	// The signer's key is in the store, as the keyring's are: the
+	// inspector refuses tokens of keys it does not know or that were
+	// revoked.
+	der, err := x509.MarshalPKCS8PrivateKey(signer.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSigningKey(ctx, store.SigningKey{ID: "test", Algorithm: "EdDSA", PrivateKey: der, CreatedAt: now, ActivatesAt: now}); err != nil {
+		t.Fatal(err)
+	}
 	if f.dpop, err = verify.NewDPoP(verify.DPoPOptions{Now: c.Now}); err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,9 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 				}
 			}
 			for _, name := range config.FlagNames() {
-				if !strings.Contains(out, "--"+name+" ") || !strings.Contains(out, config.EnvName(name)) {
+				// A boolean flag has no value after its name.
+				listed := strings.Contains(out, "--"+name+" ") || strings.Contains(out, "--"+name+"\n")
+				if !listed || !strings.Contains(out, config.EnvName(name)) {
 					t.Errorf("help does not document --%s and %s:\n%s", name, config.EnvName(name), out)
 				}
 			}
