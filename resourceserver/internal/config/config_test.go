@@ -85,10 +85,12 @@ func TestEveryFlagHasEnvAndDefaultInHelp(t *testing.T) {
 	PrintFlags(&buf, fs)
 	help := buf.String()
 	for _, name := range FlagNames() {
-		for _, want := range []string{"--" + name + " ", EnvName(name)} {
-			if !strings.Contains(help, want) {
-				t.Errorf("help lacks %q:\n%s", want, help)
-			}
+		// A boolean flag has no value after its name.
+		if !strings.Contains(help, "--"+name+" ") && !strings.Contains(help, "--"+name+"\n") {
+			t.Errorf("help lacks --%s:\n%s", name, help)
+		}
+		if !strings.Contains(help, EnvName(name)) {
+			t.Errorf("help lacks %q:\n%s", EnvName(name), help)
 		}
 	}
 	if got := strings.Count(help, "default "); got != len(FlagNames()) {
