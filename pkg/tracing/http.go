@@ -206,3 +206,12 @@ func knownMethod(method string) string {
 	}
 	return "_OTHER"
 }
+
+// WrapTransport returns rt wrapped in a Transport, or rt itself if it is
+// one already, so that wrapping twice starts one client span per request.
+func WrapTransport(rt http.RoundTripper) http.RoundTripper {
+	if _, ok := rt.(*Transport); ok {
+		return rt
+	}
+	return &Transport{Base: rt}
+}
