@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -39,6 +40,7 @@ const tracesPath = "/v1/traces"
 type Tracing struct {
 	provider *sdktrace.TracerProvider // nil when off
 	endpoint string
+	logger   *slog.Logger
 }
 
 // Config is what the variables ask for.
@@ -177,7 +179,7 @@ func Start(ctx context.Context, service string, getenv func(string) string, logg
 	)
 	logger.Info("tracing: exporting spans over OTLP", "endpoint", cfg.Endpoint,
 		"service", serviceName(res, service))
-	return &Tracing{provider: tp, endpoint: cfg.Endpoint}, nil
+	return &Tracing{provider: tp, endpoint: cfg.Endpoint, logger: logger}, nil
 }
 
 // serviceName is the service.name of res.
@@ -207,4 +209,17 @@ func (t *Tracing) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("tracing: sending the last spans to %s: %w", t.endpoint, err)
 	}
 	return nil
+}
+
+// FlushTimeout bounds the sending of the last spans when a server stops.
+const FlushTimeout = 5 * time.Second
+
+// Stop is Shutdown for a server that stops because ctx ended: within
+// FlushTimeout of now, whether ctx is done or not, logging a failure.
+func (t *Tracing) Stop(ctx context.Context) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FlushTimeout)
+	defer cancel()
+	if err := t.Shutdown(sctx); err != nil {
+		t.logger.Warn("tracing: the last spans were not sent", "err", err)
+	}
 }

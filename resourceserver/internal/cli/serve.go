@@ -14,6 +14,7 @@ import (
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 	"github.com/fastsafe/fastsafe/pkg/verify"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/metrics"
@@ -36,8 +37,8 @@ const (
 // cfg.Addr when ln is nil) until ctx ends, then shuts it down within
 // cfg.ShutdownTimeout. It fetches the authorization server's keys in the
 // background; until they are loaded /readyz answers 503 and tokens are
-// refused.
-func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog.Logger, now func() time.Time) error {
+// refused. With tp it traces its requests.
+func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog.Logger, now func() time.Time, tp trace.TracerProvider) error {
 	m, err := metrics.New(prometheus.NewRegistry(), now)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -99,6 +100,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 		Now:              now,
 		Metrics:          m,
 		MetricsElsewhere: cfg.MetricsAddr != "",
+		TracerProvider:   tp,
 	})
 	if err != nil {
 		return err
