@@ -197,12 +197,13 @@ func (r *Receiver) Wait(t testing.TB, timeout time.Duration, done func([]Span) b
 	}
 }
 
-// Format lists spans one a line, for failure messages.
+// Format lists spans one a line, every field of them, for failure
+// messages and for searching.
 func Format(spans []Span) string {
 	var b []byte
 	for _, s := range spans {
-		b = fmt.Appendf(b, "  %s %q kind=%v trace=%s span=%s parent=%s status=%v %v\n",
-			s.Service, s.Name, s.Kind, s.TraceID, s.SpanID, s.ParentID, s.Status, s.Attributes)
+		b = fmt.Appendf(b, "  %s %q kind=%v trace=%s span=%s parent=%s status=%v %q %v events=%q\n",
+			s.Service, s.Name, s.Kind, s.TraceID, s.SpanID, s.ParentID, s.Status, s.Message, s.Attributes, s.Events)
 	}
 	return string(b)
 }

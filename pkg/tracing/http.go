@@ -31,10 +31,11 @@ const (
 
 // Continue returns r with a context that continues the trace of r's
 // traceparent (and tracestate) header, as a remote parent; or r itself
-// if r's context is in a trace already or r carries no valid traceparent.
+// if r's context is in a trace already or r carries no valid traceparent,
+// or more than one (which proxies could read differently).
 // Calls made with that context, through Transport, stay in the trace.
 func Continue(r *http.Request) *http.Request {
-	if len(r.Header[traceparentKey]) == 0 || trace.SpanContextFromContext(r.Context()).IsValid() {
+	if len(r.Header[traceparentKey]) != 1 || trace.SpanContextFromContext(r.Context()).IsValid() {
 		return r
 	}
 	ctx := propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))

@@ -94,6 +94,7 @@ func TestContinue(t *testing.T) {
 		{"short", []string{"00-abc-def-01"}, false},
 		{"log injection", []string{traceparent + "\nlevel=ERROR msg=forged"}, false},
 		{"huge", []string{strings.Repeat("a", 8192)}, false},
+		{"repeated", []string{traceparent, traceparent}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
