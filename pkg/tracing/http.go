@@ -92,7 +92,11 @@ func EndServer(span trace.Span, status int) {
 // Middleware returns net/http middleware that runs each request in a
 // server span (StartServer, EndServer) of a tracer of tp. route names the
 // route pattern a request matches, "" for none; nil means none for all.
+// With a nil tp it returns handlers unchanged: nothing is traced.
 func Middleware(tp trace.TracerProvider, route func(*http.Request) string) func(http.Handler) http.Handler {
+	if tp == nil {
+		return func(next http.Handler) http.Handler { return next }
+	}
 	tracer := tp.Tracer(Scope)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

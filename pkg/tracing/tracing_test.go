@@ -3,6 +3,7 @@ package tracing_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -204,6 +205,13 @@ func TestMiddleware(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestMiddlewareWithoutProvider(t *testing.T) {
+	h := http.NotFoundHandler()
+	if got := tracing.Middleware(nil, nil)(h); fmt.Sprint(got) != fmt.Sprint(h) {
+		t.Error("Middleware without a tracer provider wrapped the handler")
 	}
 }
 
