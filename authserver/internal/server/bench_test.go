@@ -88,7 +88,7 @@ func postToken(b testing.TB, h http.Handler, form url.Values) map[string]any {
 // BenchmarkTokenEndpoint measures POST /token per grant, through the whole
 // handler (routing, request log, client authentication, store): what a
 // token costs beyond its signature and, for the password grant, its
-// bcrypt at the default cost. The client_credentials/ES256/traced cases
+// bcrypt at the default cost. The client_credentials/ES256 traced cases
 // trace, sampling nothing or every request (its span and its store calls')
 // into a batch exporter that drops the spans; the others trace nothing, as
 // a server without OTEL_EXPORTER_OTLP_ENDPOINT, and allocate what they did
@@ -108,7 +108,7 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 		name    string
 		sampler sdktrace.Sampler
 	}{{"traced, not sampled", sdktrace.NeverSample()}, {"traced", sdktrace.AlwaysSample()}} {
-		b.Run("client_credentials/ES256/"+tc.name, func(b *testing.B) {
+		b.Run("client_credentials/ES256 "+tc.name, func(b *testing.B) {
 			tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(tc.sampler), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
 			b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 			h := benchServerAt(b, "ES256", b.TempDir()+"/auth.db", server.WithTracerProvider(tp))
