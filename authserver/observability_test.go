@@ -68,13 +68,29 @@ func metricsIn(expr string) []string {
 }
 
 type dashPanel struct {
-	Title   string `json:"title"`
-	Type    string `json:"type"`
+	Title      string `json:"title"`
+	Type       string `json:"type"`
+	Datasource struct {
+		Type string `json:"type"`
+	} `json:"datasource"`
 	Targets []struct {
-		Expr string `json:"expr"`
+		Expr      string `json:"expr"`
+		QueryType string `json:"queryType"`
+		Query     string `json:"query"`
 	} `json:"targets"`
+	FieldConfig struct {
+		Defaults struct {
+			Links []struct {
+				Title string `json:"title"`
+				URL   string `json:"url"`
+			} `json:"links"`
+		} `json:"defaults"`
+	} `json:"fieldConfig"`
 	Panels []dashPanel `json:"panels"`
 }
+
+// tracesDatasource is the data source type of the trace panels.
+const tracesDatasource = "tempo"
 
 func TestDashboard(t *testing.T) {
 	data, err := os.ReadFile(dashboardFile)
@@ -104,6 +120,9 @@ func TestDashboard(t *testing.T) {
 			if len(p.Targets) == 0 {
 				t.Errorf("panel %q has no query", p.Title)
 			}
+			if p.Datasource.Type == tracesDatasource {
+				continue // TestDashboardTraces
+			}
 			for _, tg := range p.Targets {
 				if strings.TrimSpace(tg.Expr) == "" {
 					t.Errorf("panel %q has an empty query", p.Title)
@@ -124,6 +143,73 @@ func TestDashboard(t *testing.T) {
 		if !used[m] && m != "fastsafe_auth_backups_total" {
 			t.Errorf("no panel shows %s", m)
 		}
+	}
+}
+
+// TestDashboardTraces: the dashboard reads traces from a Tempo data source
+// chosen by a variable: panels of each server's slowest requests, by the
+// services' names, and links from each latency panel to the traces of the
+// route under the pointer.
+func TestDashboardTraces(t *testing.T) {
+	data, err := os.ReadFile(dashboardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Templating struct {
+			List []struct {
+				Name, Type string
+				Query      any
+			}
+		}
+		Panels []dashPanel `json:"panels"`
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]any{}
+	for _, v := range dash.Templating.List {
+		vars[v.Name] = v.Query
+		if v.Name == "traces" && (v.Type != "datasource" || v.Query != tracesDatasource) {
+			t.Errorf("variable traces is a %s of %v, want a data source variable of type %s", v.Type, v.Query, tracesDatasource)
+		}
+	}
+	for name, want := range map[string]string{"auth_service": "fastsafe-authserver", "rs_service": "fastsafe-resourceserver"} {
+		if vars[name] != want {
+			t.Errorf("variable %s = %v, want the service name %s", name, vars[name], want)
+		}
+	}
+	if _, ok := vars["traces"]; !ok {
+		t.Error("no traces variable")
+	}
+	traced := map[string]bool{}
+	links := 0
+	for _, p := range dash.Panels {
+		if p.Datasource.Type == tracesDatasource {
+			for _, tg := range p.Targets {
+				if tg.QueryType != "traceql" || !strings.Contains(tg.Query, "resource.service.name") {
+					t.Errorf("trace panel %q: query %q is not a TraceQL search by service", p.Title, tg.Query)
+				}
+				for _, svc := range []string{"$auth_service", "$rs_service"} {
+					if strings.Contains(tg.Query, svc) {
+						traced[svc] = true
+					}
+				}
+			}
+		}
+		if strings.HasPrefix(p.Title, "Latency") {
+			for _, l := range p.FieldConfig.Defaults.Links {
+				if strings.HasPrefix(l.URL, "/explore?") && strings.Contains(l.URL, "${traces}") && strings.Contains(l.URL, "${__field.labels.route}") {
+					links++
+				}
+			}
+		}
+	}
+	if !traced["$auth_service"] || !traced["$rs_service"] {
+		t.Errorf("trace panels cover %v, want both servers", traced)
+	}
+	if links != 2 {
+		t.Errorf("%d latency panels link to their route's traces, want 2", links)
 	}
 }
 

@@ -17,6 +17,11 @@ import (
 const (
 	ginModule     = "github.com/gin-gonic/gin"
 	privateModule = "github.com/fastsafe/fastsafe/internal"
+	// The OpenTelemetry SDK and its exporters (and gRPC, which they
+	// bring) belong to the servers: pkg uses the OpenTelemetry API only.
+	otelSDKModule       = "go.opentelemetry.io/otel/sdk"
+	otelExportersModule = "go.opentelemetry.io/otel/exporters"
+	grpcModule          = "google.golang.org/grpc"
 )
 
 // goCmd runs the go command in dir with extra environment variables and
@@ -48,8 +53,9 @@ func root(t *testing.T) string {
 
 // TestPublishedModulesNeedLittle: a service that verifies tokens with
 // net/http does not pull Gin into its build (Gin belongs to the module
-// pkg/ginbearer alone), and no published module depends on the private
-// module, which nothing outside this repository may import.
+// pkg/ginbearer alone), no published module depends on the private
+// module, which nothing outside this repository may import, and none on
+// the OpenTelemetry SDK: tracing in pkg is the OpenTelemetry API alone.
 func TestPublishedModulesNeedLittle(t *testing.T) {
 	const fastsafe = "github.com/fastsafe/fastsafe/"
 	tests := []struct {
@@ -57,8 +63,9 @@ func TestPublishedModulesNeedLittle(t *testing.T) {
 		packages  []string // some of its packages: the listing must hold them
 		forbidden []string // modules its go.mod, module graph and packages must not name
 	}{
-		{"pkg", []string{fastsafe + "pkg/verify", fastsafe + "pkg/bearer"}, []string{ginModule, privateModule}},
-		{"pkg/ginbearer", []string{fastsafe + "pkg/ginbearer"}, []string{privateModule}},
+		{"pkg", []string{fastsafe + "pkg/verify", fastsafe + "pkg/bearer", fastsafe + "pkg/tracing"},
+			[]string{ginModule, privateModule, otelSDKModule, otelExportersModule, grpcModule}},
+		{"pkg/ginbearer", []string{fastsafe + "pkg/ginbearer"}, []string{privateModule, otelSDKModule, otelExportersModule, grpcModule}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {

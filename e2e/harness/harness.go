@@ -263,7 +263,8 @@ type Auth struct {
 
 // AuthOptions tunes StartAuth.
 type AuthOptions struct {
-	// Env holds extra AUTH_* settings.
+	// Env holds extra AUTH_* settings, and any other variable, such as
+	// the OTEL_* ones of tracing.
 	Env map[string]string
 }
 
@@ -401,7 +402,8 @@ type Resource struct {
 
 // ResourceOptions tunes StartResource.
 type ResourceOptions struct {
-	// Env holds extra RS_* settings.
+	// Env holds extra RS_* settings, and any other variable, such as the
+	// OTEL_* ones of tracing.
 	Env map[string]string
 }
 

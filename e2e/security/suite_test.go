@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/fastsafe/fastsafe/e2e/harness"
+	"github.com/fastsafe/fastsafe/internal/otlptest"
 )
 
 // suite is the servers under attack and what the attacks leave behind.
@@ -48,8 +49,11 @@ type suite struct {
 
 	addrs atomic.Int64 // for fresh source addresses
 
+	// spans receives the spans of a and ra, which trace every request.
+	spans *otlptest.Receiver
+
 	mu          sync.Mutex
-	secrets     []string // must never appear in a log line or an error body
+	secrets     []string // must never appear in a log line, an error body or a span
 	errorBodies []string // every error body the servers sent
 	processes   []*harness.Process
 }
@@ -85,7 +89,11 @@ func newSuite(t *testing.T) *suite {
 		"AUTH_CLIENT_MAX_FAILURES":  fmt.Sprint(aClientMaxFailures),
 		"AUTH_ADDRESS_MAX_FAILURES": fmt.Sprint(aAddressMaxFailures),
 	}
-	s.a = harness.StartAuth(t, harness.AuthOptions{Env: merge(limits, map[string]string{
+	// a and ra trace every request, into a receiver whose spans are
+	// searched for secrets afterwards.
+	s.spans = otlptest.NewReceiver(t)
+	tracing := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": s.spans.URL, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+	s.a = harness.StartAuth(t, harness.AuthOptions{Env: merge(limits, tracing, map[string]string{
 		"AUTH_SIGNING_ALG":     "RS256",
 		"AUTH_TRUSTED_PROXIES": "127.0.0.1,::1",
 	})})
@@ -93,7 +101,7 @@ func newSuite(t *testing.T) *suite {
 	s.webSecret = s.addClient(t, s.a, "web", "--grants", "password,refresh_token,client_credentials", "--scopes", "search", "--audience", "search-api")
 	s.othSecret = s.addClient(t, s.a, "other", "--grants", "client_credentials", "--scopes", "search", "--audience", "other-api")
 	s.svcSecret = s.addClient(t, s.a, "svc", "--grants", "client_credentials", "--scopes", "search", "--audience", "search-api")
-	s.ra = harness.StartResource(t, s.a, harness.ResourceOptions{})
+	s.ra = harness.StartResource(t, s.a, harness.ResourceOptions{Env: tracing})
 
 	s.b = harness.StartAuth(t, harness.AuthOptions{Env: map[string]string{"AUTH_SIGNING_ALG": "ES256"}})
 	s.b.AddUser("tester", s.password, "search")
@@ -371,6 +379,7 @@ func TestSecurity(t *testing.T) {
 			t.Run("token exchange", s.tokenExchanges)
 			t.Run("DPoP", s.dpopProofs)
 			t.Run("security headers", s.securityHeaders)
+			t.Run("trace context", s.traceContext)
 		})
 	})
 	// After the attacks, which use its keys, auth server b withdraws one.
@@ -389,17 +398,19 @@ func (s *suite) afterwards(t *testing.T) {
 				t.Fatalf("the attacker's server got %d requests", n)
 			}
 		}},
-		{"no secret in any log line or error body", "RFC 6749 §10.3, §10.4", s.noLeaks},
+		{"no secret in any log line, error body or span", "RFC 6749 §10.3, §10.4", s.noLeaks},
 	}
 	for _, r := range rows {
 		t.Run(r.name+" ["+r.rfc+"]", r.check)
 	}
 }
 
-// noLeaks searches the logs of every process and every error body for the
-// secrets, as sent and in the encodings they travelled in.
+// noLeaks searches the logs of every process, every error body and the
+// spans of the servers that trace for the secrets, as sent and in the
+// encodings they travelled in.
 func (s *suite) noLeaks(t *testing.T) {
-	// Stop the servers first: their last log lines (shutdown) count too.
+	// Stop the servers first: their last log lines (shutdown) count too,
+	// and they send their last spans as they stop.
 	for _, p := range s.processes {
 		p.Stop()
 	}
@@ -410,13 +421,14 @@ func (s *suite) noLeaks(t *testing.T) {
 	for _, p := range s.processes {
 		logs.WriteString(p.Logs.String())
 	}
-	if logs.Len() < 10000 || len(bodies) < 100 || len(secrets) < 20 {
+	spans := s.spans.Spans()
+	if logs.Len() < 10000 || len(bodies) < 100 || len(secrets) < 20 || len(spans) < 100 {
 		if f := flag.Lookup("test.run"); f != nil && strings.Contains(f.Value.String(), "/") {
 			t.Skipf("only part of the suite ran (-run %s): too little to search", f.Value)
 		}
-		t.Fatalf("too little to search: %d bytes of logs, %d error bodies, %d secrets", logs.Len(), len(bodies), len(secrets))
+		t.Fatalf("too little to search: %d bytes of logs, %d error bodies, %d secrets, %d spans", logs.Len(), len(bodies), len(secrets), len(spans))
 	}
-	haystack := logs.String() + "\n" + strings.Join(bodies, "\n")
+	haystack := logs.String() + "\n" + strings.Join(bodies, "\n") + "\n" + otlptest.Format(spans)
 	for _, sec := range secrets {
 		forms := []string{sec, url.QueryEscape(sec), base64.StdEncoding.EncodeToString([]byte(sec))}
 		if strings.Count(sec, ".") == 2 { // a JWT: its signature alone is a leak too
@@ -432,7 +444,7 @@ func (s *suite) noLeaks(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("searched %d bytes of logs and %d error bodies for %d secrets", logs.Len(), len(bodies), len(secrets))
+	t.Logf("searched %d bytes of logs, %d error bodies and %d spans for %d secrets", logs.Len(), len(bodies), len(spans), len(secrets))
 }
 
 // must fails the test on err.

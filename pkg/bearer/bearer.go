@@ -213,6 +213,9 @@ func (o Options) Verifier(v TokenVerifier) TokenVerifier {
 //
 // The claims may come from the verifier's cache and be shared with other
 // requests that present the same token: handlers must not modify them.
+//
+// The request continues the trace of its traceparent header, and in a
+// recorded trace the token is verified in a span (Options.TraceCheck).
 func Authenticate(v TokenVerifier, opts Options) func(http.Handler) http.Handler {
 	if v == nil {
 		panic("bearer: Authenticate with a nil TokenVerifier")
@@ -221,7 +224,7 @@ func Authenticate(v TokenVerifier, opts Options) func(http.Handler) http.Handler
 	log := opts.logger()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c, err := opts.Check(r, v)
+			r, c, err := opts.TraceCheck(r, v)
 			if err != nil {
 				LogRefusal(r.Context(), log, err)
 				WriteError(w, opts, err)

@@ -25,4 +25,10 @@
 // With a verifier that caches verified tokens (verify.Cached), a route that
 // must not rely on an earlier verification sets Options.NoCache: its
 // tokens are verified afresh every time (Live).
+//
+// Authenticate carries the trace context of distributed tracing: a
+// request continues the trace of its W3C traceparent header, so that the
+// calls its handler makes with the request's context stay in the caller's
+// trace, and inside a recorded trace the token is verified in a span of
+// its own (see package tracing; the OpenTelemetry API only, no SDK).
 package bearer

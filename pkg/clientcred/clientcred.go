@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/fastsafe/fastsafe/pkg/requestid"
+	"github.com/fastsafe/fastsafe/pkg/tracing"
 )
 
 // DefaultEarlyExpiry is how long before its expiry a token is renewed when
@@ -97,11 +98,13 @@ func (r requester) Token() (*oauth2.Token, error) { return r.cc.Token(r.ctx) }
 // Transport, redirect policy, cookie jar and timeout of the HTTP client
 // used for token requests (see Config.HTTPClient).
 //
-// Each request carries the X-Request-ID of its context (see package
-// requestid), so that a call made while serving a request can be followed
-// into the logs of the service it reaches. A token request is made with
-// the context given here, not with that of the request that needed the
-// token, so it carries an id only if this context does.
+// Each request carries the X-Request-ID and the trace context (W3C
+// traceparent) of its context (see packages requestid and tracing), so
+// that a call made while serving a request can be followed into the logs
+// and the trace of the service it reaches; inside a recorded trace it
+// runs in a client span. A token request is made with the context given
+// here, not with that of the request that needed the token, so it carries
+// an id, and is in a trace, only if this context is.
 func Client(ctx context.Context, cfg Config) *http.Client {
 	ctx = withHTTPClient(ctx, cfg)
 	return cfg.client(ctx, TokenSource(ctx, cfg))
@@ -131,9 +134,10 @@ func (cfg Config) client(ctx context.Context, ts oauth2.TokenSource) *http.Clien
 
 // withHTTPClient puts the client for token requests in ctx, where the
 // oauth2 package looks for it. Its Transport is wrapped in a
-// requestid.Transport, so that every request it sends (token requests, and
-// the requests of Client, whose transport is built on it) carries the
-// X-Request-ID of the request's context.
+// requestid.Transport and a tracing.Transport, so that every request it
+// sends (token requests, and the requests of Client, whose transport is
+// built on it) carries the X-Request-ID and the trace context of the
+// request's context.
 func withHTTPClient(ctx context.Context, cfg Config) context.Context {
 	var c *http.Client
 	switch {
@@ -146,12 +150,24 @@ func withHTTPClient(ctx context.Context, cfg Config) context.Context {
 			c = &http.Client{Timeout: DefaultTimeout}
 		}
 	}
-	if _, ok := c.Transport.(*requestid.Transport); !ok {
+	if rt := withTraceAndRequestID(c.Transport); rt != c.Transport {
 		wrapped := *c
-		wrapped.Transport = &requestid.Transport{Base: c.Transport}
+		wrapped.Transport = rt
 		c = &wrapped
 	}
 	return context.WithValue(ctx, oauth2.HTTPClient, c)
+}
+
+// withTraceAndRequestID wraps rt in a requestid.Transport and a
+// tracing.Transport, unless it is wrapped already.
+func withTraceAndRequestID(rt http.RoundTripper) http.RoundTripper {
+	if _, ok := rt.(*tracing.Transport); ok {
+		return rt
+	}
+	if _, ok := rt.(*requestid.Transport); !ok {
+		rt = &requestid.Transport{Base: rt}
+	}
+	return &tracing.Transport{Base: rt}
 }
 
 func cloneValues(v url.Values) url.Values {

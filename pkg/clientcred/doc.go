@@ -37,6 +37,11 @@
 // server whether a token is still active (RFC 7662), for the routes that
 // must see a revocation at once.
 //
+// Every request these clients send carries the X-Request-ID and the W3C
+// trace context of its context, and runs in a client span when that
+// context is in a recorded trace (packages requestid and tracing): a chain
+// of services is one trace.
+//
 // The secret flow is built on golang.org/x/oauth2/clientcredentials; the
 // assertion and DPoP flows send their own token requests.
 package clientcred

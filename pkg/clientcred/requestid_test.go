@@ -52,15 +52,7 @@ func TestClientPassesRequestID(t *testing.T) {
 				if id != "" {
 					ctx = requestid.NewContext(ctx, id)
 				}
-				req, err := http.NewRequestWithContext(ctx, "GET", api.URL, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp, err := client.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				_ = resp.Body.Close()
+				get(t, client, ctx, api.URL)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -75,4 +67,18 @@ func TestClientPassesRequestID(t *testing.T) {
 			}
 		})
 	}
+}
+
+// get sends a GET to url with ctx through client.
+func get(t *testing.T, client *http.Client, ctx context.Context, url string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
 }

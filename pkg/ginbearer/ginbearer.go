@@ -15,7 +15,9 @@ import (
 // Claims), or aborts with the RFC 6750 answer of bearer.WriteError. With
 // opts.NoCache, every token is verified afresh (see bearer.Live); with
 // opts.DPoP, DPoP-bound tokens and their proofs are accepted too (RFC
-// 9449), and opts.RequireDPoP accepts nothing else.
+// 9449), and opts.RequireDPoP accepts nothing else. The request continues
+// the trace of its traceparent header, and in a recorded trace the token
+// is verified in a span (bearer.Options.TraceCheck).
 func Authenticate(v bearer.TokenVerifier, opts bearer.Options) gin.HandlerFunc {
 	if v == nil {
 		panic("ginbearer: Authenticate with a nil TokenVerifier")
@@ -23,7 +25,8 @@ func Authenticate(v bearer.TokenVerifier, opts bearer.Options) gin.HandlerFunc {
 	v = opts.Verifier(v)
 	log := logger(opts)
 	return func(c *gin.Context) {
-		at, err := opts.Check(c.Request, v)
+		r, at, err := opts.TraceCheck(c.Request, v)
+		c.Request = r
 		if err != nil {
 			bearer.LogRefusal(c.Request.Context(), log, err)
 			bearer.WriteError(c.Writer, opts, err)

@@ -32,4 +32,8 @@
 // Remote.Generation changes whenever a key leaves the set (or is replaced
 // under the same kid), so that whoever remembers what a key verified, such
 // as verify.Cached, can forget it.
+//
+// A fetch that a request triggers (an unknown kid) inside a recorded trace
+// runs in a span, "jwks fetch", and its HTTP requests carry the trace
+// context on (package tracing); background refreshes are in no trace.
 package jwks

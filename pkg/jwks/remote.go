@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fastsafe/fastsafe/pkg/tracing"
 )
 
 // Defaults of RemoteOptions.
@@ -196,6 +198,7 @@ func NewRemote(opts RemoteOptions) (*Remote, error) {
 		c.Timeout = DefaultHTTPTimeout
 	}
 	c.CheckRedirect = sameOriginRedirects(c.CheckRedirect)
+	c.Transport = tracing.WrapTransport(c.Transport)
 	r.client = &c
 	r.fetchTimeout = cmpOr(c.Timeout, DefaultHTTPTimeout)
 	r.interval = r.maxRefresh
@@ -478,8 +481,11 @@ func (r *Remote) startLocked(ctx context.Context) *fetchCall {
 	return c
 }
 
-// fetch loads the key set and installs it if it has a usable key.
-func (r *Remote) fetch(ctx context.Context) error {
+// fetch loads the key set and installs it if it has a usable key. A
+// fetch triggered inside a recorded trace runs in a span.
+func (r *Remote) fetch(ctx context.Context) (err error) {
+	ctx, span := tracing.Start(ctx, "jwks fetch")
+	defer func() { tracing.End(span, err) }()
 	r.mu.Lock()
 	u := r.jwksURL
 	r.mu.Unlock()

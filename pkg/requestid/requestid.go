@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Header is the HTTP header that carries the id.
@@ -16,6 +18,12 @@ const MaxLen = 128
 
 // LogKey is the attribute under which LogHandler logs the id.
 const LogKey = "request_id"
+
+// Attributes under which LogHandler logs the trace a record belongs to.
+const (
+	TraceIDKey = "trace_id"
+	SpanIDKey  = "span_id"
+)
 
 type ctxKey struct{}
 
@@ -101,10 +109,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // LogHandler is a slog.Handler that adds the request id of the record's
-// context, if any, to each record, as LogKey. Log with the *Context
-// methods of slog.Logger (or Log and LogAttrs) to pass the context. Under
-// a group (WithGroup) the id is logged inside that group, like every
-// attribute of the record.
+// context, if any, to each record, as LogKey, and the trace the context
+// is in (OpenTelemetry), if any: its id as TraceIDKey and, if the span is
+// this service's (not only the remote parent a request came with), the
+// span's id as SpanIDKey. Log with the *Context methods of slog.Logger
+// (or Log and LogAttrs) to pass the context. Under a group (WithGroup)
+// they are logged inside that group, like every attribute of the record.
 type LogHandler struct {
 	next slog.Handler
 }
@@ -134,9 +144,19 @@ func (h *LogHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.
 // Handle implements slog.Handler.
 func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if ctx != nil {
-		if id, ok := FromContext(ctx); ok {
+		id, ok := FromContext(ctx)
+		sc := trace.SpanContextFromContext(ctx)
+		if ok || sc.IsValid() {
 			r = r.Clone()
+		}
+		if ok {
 			r.AddAttrs(slog.String(LogKey, id))
+		}
+		if sc.IsValid() {
+			r.AddAttrs(slog.String(TraceIDKey, sc.TraceID().String()))
+			if !sc.IsRemote() {
+				r.AddAttrs(slog.String(SpanIDKey, sc.SpanID().String()))
+			}
 		}
 	}
 	return h.next.Handle(ctx, r)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/fastsafe/fastsafe/pkg/requestid"
+	"github.com/fastsafe/fastsafe/pkg/tracing"
+	"github.com/fastsafe/fastsafe/pkg/tracing/tracingtest"
 )
 
 func TestValid(t *testing.T) {
@@ -151,3 +153,59 @@ func TestTransport(t *testing.T) {
 		t.Errorf("ids received = %q, want %q", got, want)
 	}
 }
+
+func TestLogHandlerTrace(t *testing.T) {
+	rec := tracingtest.NewRecorder()
+	spanCtx, span := rec.Tracer("test").Start(requestid.NewContext(context.Background(), "r-1"), "work")
+	defer span.End()
+	sc := span.SpanContext()
+	in := httptest.NewRequest("GET", "/", nil)
+	in.Header.Set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	remoteCtx := tracing.Continue(in).Context()
+
+	tests := []struct {
+		name              string
+		ctx               context.Context
+		wantTrace, wantID string
+	}{
+		{"own span", spanCtx, sc.TraceID().String(), sc.SpanID().String()},
+		{"remote parent only", remoteCtx, "0af7651916cd43dd8448eb211c80319c", ""},
+		{"no trace", context.Background(), "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			logger := requestid.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil)))
+			logger.InfoContext(tt.ctx, "line")
+			var got map[string]any
+			if err := json.Unmarshal(logs.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			for key, want := range map[string]string{requestid.TraceIDKey: tt.wantTrace, requestid.SpanIDKey: tt.wantID} {
+				v, ok := got[key]
+				if want == "" && ok {
+					t.Errorf("%s = %v, want none", key, v)
+				}
+				if want != "" && v != want {
+					t.Errorf("%s = %v, want %s", key, v, want)
+				}
+			}
+		})
+	}
+}
+
+func TestLogHandlerOutsideTraceAllocatesNothing(t *testing.T) {
+	logger := slog.New(requestid.NewLogHandler(nopHandler{}))
+	ctx := context.Background()
+	if allocs := testing.AllocsPerRun(100, func() { logger.InfoContext(ctx, "line") }); allocs != 0 {
+		t.Errorf("a line with no request id and no trace allocates %v times", allocs)
+	}
+}
+
+// nopHandler is an enabled handler that keeps nothing.
+type nopHandler struct{}
+
+func (nopHandler) Enabled(context.Context, slog.Level) bool  { return true }
+func (nopHandler) Handle(context.Context, slog.Record) error { return nil }
+func (h nopHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
+func (h nopHandler) WithGroup(string) slog.Handler           { return h }

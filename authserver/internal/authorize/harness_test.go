@@ -2,8 +2,6 @@ package authorize
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"html"
 	"io"
@@ -361,10 +359,4 @@ func wantPage(t *testing.T, p page, status int) {
 		!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") || h.Get("Cache-Control") != "no-store" {
 		t.Errorf("page headers %v", h)
 	}
-}
-
-// s256 is the S256 challenge of v.
-func s256(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
+	"github.com/fastsafe/fastsafe/internal/tracesdk"
 )
 
 var serveCommand = command{
@@ -28,17 +29,31 @@ database, one does.
 The first time it runs on a database with --bootstrap-user,
 --bootstrap-client-id or --bootstrap-docs-client-id set, it creates that
 user and those clients before serving; never again, so later changes to
-them are kept.`,
+them are kept.
+
+With OTEL_EXPORTER_OTLP_ENDPOINT set (and the other standard OTEL_*
+variables), it sends the spans of its requests over OTLP/HTTP, as
+service fastsafe-authserver unless OTEL_SERVICE_NAME says otherwise;
+without it, it traces nothing.`,
 	db: dbServe,
 	setup: func(*flag.FlagSet) action {
 		return func(ctx context.Context, a *app, _ []string) error {
+			tr, err := tracesdk.Start(ctx, ServiceName, a.getenv, a.log)
+			if err != nil {
+				return &usageError{err: settingsError{err}}
+			}
+			defer tr.Stop(ctx)
 			if err := a.bootstrap(ctx); err != nil {
 				return err
 			}
-			return server.Run(ctx, a.cfg, a.db, a.log)
+			return server.Run(ctx, a.cfg, a.db, a.log, server.WithTracerProvider(tr.TracerProvider()))
 		}
 	},
 }
+
+// ServiceName is the service.name of the server's spans, unless
+// OTEL_SERVICE_NAME gives another.
+const ServiceName = "fastsafe-authserver"
 
 var migrateCommand = command{
 	name:    "migrate",

@@ -8,6 +8,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/fastsafe/fastsafe/pkg/tracing"
 )
 
 // OtherRoute is the route label of requests that match no route.
@@ -36,12 +39,34 @@ type Metrics struct {
 	storeDuration *prometheus.HistogramVec
 	keyRotations  *prometheus.CounterVec
 	backups       *prometheus.CounterVec
+	// tracer starts the spans of requests and store calls; nil when the
+	// server records no traces.
+	tracer trace.Tracer
+}
+
+// TracerScope is the instrumentation scope of the authorization server's
+// spans.
+const TracerScope = "github.com/fastsafe/fastsafe/authserver"
+
+// Option adjusts New.
+type Option func(*Metrics)
+
+// Tracing makes the middleware run every request in a server span, and
+// the store run every call made inside a recorded trace in a span, with
+// tracers of tp. Without it, nothing is traced and nothing is spent on
+// traces.
+func Tracing(tp trace.TracerProvider) Option {
+	return func(m *Metrics) {
+		if tp != nil {
+			m.tracer = tp.Tracer(TracerScope)
+		}
+	}
 }
 
 // New creates the metrics and registers them, with the Go runtime and
 // process collectors, on reg. now is the clock durations are measured
 // with.
-func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
+func New(reg *prometheus.Registry, now func() time.Time, opts ...Option) (*Metrics, error) {
 	m := &Metrics{
 		reg: reg,
 		now: now,
@@ -114,6 +139,9 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
+	}
+	for _, o := range opts {
+		o(m)
 	}
 	return m, nil
 }
@@ -213,14 +241,11 @@ func (m *Metrics) BackupDone(result string) {
 	}
 }
 
-// observeStore records the duration of the store call op.
-func (m *Metrics) observeStore(op string, start time.Time) {
-	m.storeDuration.WithLabelValues(op).Observe(m.now().Sub(start).Seconds())
-}
-
-// Middleware counts and times every request. route names the route
-// pattern a request matches, "" (or OtherRoute) for none; it must return
-// one of a fixed set of values, never a part of the path.
+// Middleware counts and times every request and, with Tracing, runs it in
+// a server span that continues the trace of its traceparent header.
+// route names the route pattern a request matches, "" (or OtherRoute)
+// for none; it must return one of a fixed set of values, never a part of
+// the path.
 func (m *Metrics) Middleware(route func(*http.Request) string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -228,6 +253,14 @@ func (m *Metrics) Middleware(route func(*http.Request) string) func(http.Handler
 			rt := route(r)
 			if rt == "" {
 				rt = OtherRoute
+			}
+			var span trace.Span
+			if m.tracer != nil {
+				spanRoute := rt
+				if spanRoute == OtherRoute {
+					spanRoute = ""
+				}
+				r, span = tracing.StartServer(m.tracer, r, spanRoute)
 			}
 			method := methodLabel(r.Method)
 			sw := &statusWriter{ResponseWriter: w}
@@ -242,6 +275,9 @@ func (m *Metrics) Middleware(route func(*http.Request) string) func(http.Handler
 				}
 				m.httpRequests.WithLabelValues(rt, method, strconv.Itoa(code)).Inc()
 				m.httpDuration.WithLabelValues(rt, method).Observe(m.now().Sub(start).Seconds())
+				if span != nil {
+					tracing.EndServer(span, code)
+				}
 			}()
 			next.ServeHTTP(sw, r)
 		})

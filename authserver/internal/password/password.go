@@ -8,7 +8,10 @@ import (
 	"runtime"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/fastsafe/fastsafe/pkg/tracing"
 )
 
 // MaxLength is the longest password, in bytes, that bcrypt hashes in full.
@@ -75,6 +78,15 @@ func NewHasher(cost int, concurrency int, opts ...Option) (*Hasher, error) {
 	return h, nil
 }
 
+// eventSlot marks, in the span of a bcrypt computation made inside a
+// recorded trace, the end of the wait for a slot: the span shows how long
+// the request queued and how long bcrypt ran. Nothing in the span tells
+// whether the user exists.
+const eventSlot = "bcrypt slot acquired"
+
+// attrCost is the bcrypt cost of the hash computed or compared.
+const attrCost = attribute.Key("bcrypt.cost")
+
 // timed runs f, telling the observer, if any, how long it took.
 func (h *Hasher) timed(f func()) {
 	if h.observe == nil {
@@ -96,10 +108,16 @@ func (h *Hasher) Hash(ctx context.Context, pw string) ([]byte, error) {
 	if err := checkLength(pw); err != nil {
 		return nil, err
 	}
+	ctx, span := tracing.Start(ctx, "bcrypt hash")
+	defer span.End()
+	if span.IsRecording() {
+		span.SetAttributes(attrCost.Int(h.cost))
+	}
 	if err := h.acquire(ctx); err != nil {
 		return nil, err
 	}
 	defer h.release()
+	span.AddEvent(eventSlot)
 	var hash []byte
 	var err error
 	h.timed(func() { hash, err = bcrypt.GenerateFromPassword([]byte(pw), h.cost) })
@@ -135,9 +153,15 @@ func (h *Hasher) Verify(ctx context.Context, hash []byte, pw string) (ok, rehash
 	} else {
 		hash = h.dummy
 	}
+	ctx, span := tracing.Start(ctx, "bcrypt verify")
+	defer span.End()
+	if span.IsRecording() {
+		span.SetAttributes(attrCost.Int(cost))
+	}
 	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
+	span.AddEvent(eventSlot)
 	h.timed(func() { err = bcrypt.CompareHashAndPassword(hash, []byte(pw)) })
 	h.release()
 	switch {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
@@ -30,8 +32,8 @@ func benchServer(b testing.TB, alg string) http.Handler {
 	return benchServerAt(b, alg, b.TempDir()+"/auth.db")
 }
 
-// benchServerAt is benchServer on the database file db.
-func benchServerAt(b testing.TB, alg, db string) http.Handler {
+// benchServerAt is benchServer on the database file db, with opts.
+func benchServerAt(b testing.TB, alg, db string, opts ...server.Option) http.Handler {
 	b.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.OpenSQLite(ctx, db)
@@ -39,12 +41,12 @@ func benchServerAt(b testing.TB, alg, db string) http.Handler {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = st.Close() })
-	return benchServerOn(b, st, func(c *config.Config) { c.SigningAlg = alg }).Handler()
+	return benchServerOn(b, st, func(c *config.Config) { c.SigningAlg = alg }, opts...).Handler()
 }
 
 // benchServerOn is benchServer on the store st, with the settings adjust
-// changes.
-func benchServerOn(b testing.TB, st store.Store, adjust func(*config.Config)) *server.Server {
+// changes, and opts.
+func benchServerOn(b testing.TB, st store.Store, adjust func(*config.Config), opts ...server.Option) *server.Server {
 	b.Helper()
 	ctx := context.Background()
 	cfg := config.Defaults()
@@ -65,7 +67,7 @@ func benchServerOn(b testing.TB, st store.Store, adjust func(*config.Config)) *s
 	}); err != nil {
 		b.Fatal(err)
 	}
-	s, err := server.New(ctx, cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	s, err := server.New(ctx, cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,11 +97,30 @@ func postToken(b testing.TB, h http.Handler, form url.Values) map[string]any {
 // BenchmarkTokenEndpoint measures POST /token per grant, through the whole
 // handler (routing, request log, client authentication, store): what a
 // token costs beyond its signature and, for the password grant, its
-// bcrypt at the default cost.
+// bcrypt at the default cost. The client_credentials/ES256 traced cases
+// trace, sampling nothing or every request (its span and its store calls')
+// into a batch exporter that drops the spans; the others trace nothing, as
+// a server without OTEL_EXPORTER_OTLP_ENDPOINT, and allocate what they did
+// before tracing existed.
 func BenchmarkTokenEndpoint(b *testing.B) {
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		b.Run("client_credentials/"+alg, func(b *testing.B) {
 			h := benchServer(b, alg)
+			form := url.Values{"grant_type": {"client_credentials"}, "scope": {"search"}}
+			b.ReportAllocs()
+			for b.Loop() {
+				postToken(b, h, form)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name    string
+		sampler sdktrace.Sampler
+	}{{"traced, not sampled", sdktrace.NeverSample()}, {"traced", sdktrace.AlwaysSample()}} {
+		b.Run("client_credentials/ES256 "+tc.name, func(b *testing.B) {
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(tc.sampler), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+			b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+			h := benchServerAt(b, "ES256", b.TempDir()+"/auth.db", server.WithTracerProvider(tp))
 			form := url.Values{"grant_type": {"client_credentials"}, "scope": {"search"}}
 			b.ReportAllocs()
 			for b.Loop() {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option adjusts how New assembles the server beyond what config.Config
@@ -16,6 +17,7 @@ type options struct {
 	// whether it is due; zero means signing.DefaultRotationCheckInterval.
 	keyRotationCheckInterval time.Duration
 	registry                 *prometheus.Registry
+	tracerProvider           trace.TracerProvider
 }
 
 // WithRegistry registers the server's metrics on reg rather than on a
@@ -37,4 +39,12 @@ func WithKeyReloadInterval(d time.Duration) Option {
 // Zero or less keeps the default, signing.DefaultRotationCheckInterval.
 func WithKeyRotationCheckInterval(d time.Duration) Option {
 	return func(o *options) { o.keyRotationCheckInterval = d }
+}
+
+// WithTracerProvider makes the server trace with tp: every request in a
+// server span that continues the trace of its traceparent header, and the
+// store calls, bcrypt computations and key fetches of a traced request in
+// spans under it. Without it (or with nil) the server traces nothing.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracerProvider = tp }
 }

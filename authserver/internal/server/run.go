@@ -73,7 +73,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Lo
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	m, err := metrics.New(reg, now)
+	m, err := metrics.New(reg, now, metrics.Tracing(o.tracerProvider))
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -404,8 +404,8 @@ func (s *Server) deleteUnusedClients(ctx context.Context) {
 
 // Run serves the authorization server on cfg.Addr until ctx is cancelled,
 // then shuts down gracefully within cfg.ShutdownTimeout.
-func Run(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger) error {
-	s, err := New(ctx, cfg, st, logger, time.Now)
+func Run(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger, opts ...Option) error {
+	s, err := New(ctx, cfg, st, logger, time.Now, opts...)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fastsafe/fastsafe/internal/tracesdk"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 )
 
@@ -30,6 +31,11 @@ goes on serving for --shutdown-drain, then stops within --shutdown-timeout.
 
 Every flag can also be set by the environment variable named after it
 (--addr ↔ RS_ADDR); a flag on the command line wins over its variable.
+
+With OTEL_EXPORTER_OTLP_ENDPOINT set (and the other standard OTEL_*
+variables), it sends the spans of its requests over OTLP/HTTP, as service
+fastsafe-resourceserver unless OTEL_SERVICE_NAME says otherwise; without
+it, it traces nothing.
 
 Flags:
 `
@@ -57,6 +63,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err == nil {
 		err = cfg.Validate()
 	}
+	if !healthcheck {
+		if _, terr := tracesdk.Read(getenv); terr != nil {
+			err = errors.Join(err, terr)
+		}
+	}
 	if err != nil {
 		for line := range strings.SplitSeq(err.Error(), "\n") {
 			fmt.Fprintf(stderr, "%s: %s\n", name, line)
@@ -74,9 +85,19 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	logger := cfg.Logger(stderr)
-	if err := serve(ctx, cfg, nil, logger, time.Now); err != nil {
+	tr, err := tracesdk.Start(ctx, ServiceName, getenv, logger)
+	if err != nil {
+		logger.Error("resource server not started", "error", err)
+		return 1
+	}
+	defer tr.Stop(ctx)
+	if err := serve(ctx, cfg, nil, logger, time.Now, tr.TracerProvider()); err != nil {
 		logger.Error("resource server stopped", "error", err)
 		return 1
 	}
 	return 0
 }
+
+// ServiceName is the service.name of the server's spans, unless
+// OTEL_SERVICE_NAME gives another.
+const ServiceName = "fastsafe-resourceserver"

@@ -61,6 +61,9 @@ func TestUsageErrors(t *testing.T) {
 		{"unexpected argument", []string{"serve"}, nil, []string{`unexpected argument "serve"`}},
 		{"malformed environment", nil, map[string]string{"RS_SHUTDOWN_TIMEOUT": "soon"}, []string{"RS_SHUTDOWN_TIMEOUT"}},
 		{"healthcheck validates too", []string{"healthcheck", "--addr", "x"}, nil, []string{"--addr"}},
+		{"tracing settings", nil, map[string]string{"RS_ISSUER": "auth.example.com",
+			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"},
+			[]string{"--issuer", "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,7 +169,7 @@ func testServe(t *testing.T, tokenCacheSize int) {
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, ln, logger, time.Now) }()
+	go func() { done <- serve(ctx, cfg, ln, logger, time.Now, nil) }()
 
 	// The keys are fetched in the background; wait until they are.
 	waitCtx, stopWaiting := context.WithTimeout(ctx, 30*time.Second)

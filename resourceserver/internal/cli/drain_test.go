@@ -85,7 +85,7 @@ func TestServeDrains(t *testing.T) {
 	const drainFor = 700 * time.Millisecond
 	cfg, ln, base, auth := serveConfig(t, func(c *config.Config) { c.ShutdownDrain = drainFor })
 	stop := runServe(t, cfg, ln, func(ctx context.Context) error {
-		return serve(ctx, cfg, ln, slog.New(slog.DiscardHandler), time.Now)
+		return serve(ctx, cfg, ln, slog.New(slog.DiscardHandler), time.Now, nil)
 	})
 	waitReady(t, base)
 	token := auth.Sign(auth.Claims(cfg.Audience, "search", time.Now()))
@@ -150,7 +150,7 @@ func TestServeKeysUnavailable(t *testing.T) {
 	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	pastCooldown := func() { skew.Add(int64(time.Minute)) }
 	runServe(t, cfg, ln, func(ctx context.Context) error {
-		return serve(ctx, cfg, ln, slog.New(slog.DiscardHandler), now)
+		return serve(ctx, cfg, ln, slog.New(slog.DiscardHandler), now, nil)
 	})
 	good := issuer.Sign(issuer.Claims(cfg.Audience, "search", time.Now()))
 

@@ -22,7 +22,7 @@ func TestServeMetricsAddr(t *testing.T) {
 	defer cancel()
 	logs := &logbuf.Buffer{}
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, ln, slog.New(slog.NewJSONHandler(logs, nil)), time.Now) }()
+	go func() { done <- serve(ctx, cfg, ln, slog.New(slog.NewJSONHandler(logs, nil)), time.Now, nil) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

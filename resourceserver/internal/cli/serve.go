@@ -15,6 +15,7 @@ import (
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 	"github.com/fastsafe/fastsafe/pkg/verify"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fastsafe/fastsafe/resourceserver/internal/config"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/metrics"
@@ -39,8 +40,8 @@ const (
 // sending it requests, and shuts down within cfg.ShutdownTimeout. It
 // fetches the authorization server's keys in the background (and at once
 // on SIGHUP); until they are loaded /readyz answers 503 and tokens whose
-// key cannot be fetched get 503.
-func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog.Logger, now func() time.Time) error {
+// key cannot be fetched get 503. With tp it traces its requests.
+func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog.Logger, now func() time.Time, tp trace.TracerProvider) error {
 	m, err := metrics.New(prometheus.NewRegistry(), now)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -105,6 +106,7 @@ func serve(ctx context.Context, cfg config.Config, ln net.Listener, logger *slog
 		Now:              now,
 		Metrics:          m,
 		MetricsElsewhere: cfg.MetricsAddr != "",
+		TracerProvider:   tp,
 	})
 	if err != nil {
 		return err

@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/fastsafe/fastsafe/pkg/bearer"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 	"github.com/fastsafe/fastsafe/pkg/tokentest"
@@ -17,7 +21,12 @@ import (
 
 // BenchmarkRoutes measures the public / and the protected /search through
 // the whole Gin engine (request log included, to a discarding text
-// handler), with the token cache and without.
+// handler), with the token cache and without; and /search with the cache
+// traced, sampling nothing and sampling every request into a batch
+// exporter that drops the spans (the cost of the spans, without the
+// network). The other cases trace nothing, as a server without
+// OTEL_EXPORTER_OTLP_ENDPOINT, and allocate what they did before tracing
+// existed.
 func BenchmarkRoutes(b *testing.B) {
 	auth := tokentest.NewIssuer()
 	b.Cleanup(auth.Close)
@@ -38,19 +47,27 @@ func BenchmarkRoutes(b *testing.B) {
 		b.Fatal(err)
 	}
 	token := auth.Sign(auth.Claims(audience, ScopeSearch, now))
+	traced := func(s sdktrace.Sampler) trace.TracerProvider {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(s), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+		b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+		return tp
+	}
 	for _, bc := range []struct {
 		name, target string
 		v            bearer.TokenVerifier
+		tp           trace.TracerProvider
 	}{
-		{"root", "/", cached},
-		{"search cache hit", "/search?query=apple", cached},
-		{"search no cache", "/search?query=apple", v},
+		{"root", "/", cached, nil},
+		{"search cache hit", "/search?query=apple", cached, nil},
+		{"search no cache", "/search?query=apple", v, nil},
+		{"search cache hit traced, not sampled", "/search?query=apple", cached, traced(sdktrace.NeverSample())},
+		{"search cache hit traced", "/search?query=apple", cached, traced(sdktrace.AlwaysSample())},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			h, err := New(Options{
 				Verifier: bc.v, Keys: keys, Issuer: auth.URL, Audience: audience,
 				PublicURL: publicURL, TokenURL: auth.URL + "/token", AuthorizationURL: auth.URL + "/authorize", DocsClientID: "docs",
-				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock,
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock, TracerProvider: bc.tp,
 			})
 			if err != nil {
 				b.Fatal(err)

@@ -9,8 +9,12 @@ import (
 
 // routes registers the whole HTTP surface of the resource server on e.
 func (s *server) routes(e *gin.Engine) {
-	// The request id comes first, so that every later log line has it.
+	// The request id comes first, so that every later log line has it;
+	// then the request's span, if tracing, for the same reason.
 	e.Use(requestID)
+	if s.tracer != nil {
+		e.Use(s.traceRequests)
+	}
 	if s.metrics != nil {
 		e.Use(s.metrics.Requests())
 	}

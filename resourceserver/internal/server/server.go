@@ -9,6 +9,7 @@ import (
 
 	"github.com/fastsafe/fastsafe/pkg/bearer"
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fastsafe/fastsafe/pkg/requestid"
 	"github.com/fastsafe/fastsafe/resourceserver/internal/apidocs"
@@ -79,6 +80,11 @@ type Options struct {
 	// then have an address of their own).
 	Metrics          *metrics.Metrics
 	MetricsElsewhere bool
+
+	// TracerProvider, if not nil, runs every request in a server span
+	// that continues the trace of its traceparent header, with the
+	// token's verification in a span under it; nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // MetricsPath is where the metrics are served.
@@ -99,6 +105,8 @@ type server struct {
 	metrics      *metrics.Metrics
 	// serveMetrics is whether MetricsPath is a route.
 	serveMetrics bool
+	// tracer starts the requests' spans; nil when not tracing.
+	tracer trace.Tracer
 }
 
 // New returns the resource server's handler.
@@ -139,6 +147,9 @@ func New(o Options) (*gin.Engine, error) {
 		now:          o.Now,
 		metrics:      o.Metrics,
 		serveMetrics: o.Metrics != nil && !o.MetricsElsewhere,
+	}
+	if o.TracerProvider != nil {
+		s.tracer = o.TracerProvider.Tracer(TracerScope)
 	}
 	if s.metadata, err = protectedResourceMetadata(o.PublicURL, o.Issuer, o.DPoP, s.bearer.RequireDPoP); err != nil {
 		return nil, err
