@@ -15,6 +15,7 @@ import (
 func TestServeRefusesWrongTracingSettings(t *testing.T) {
 	env := map[string]string{
 		"AUTH_DB":                     filepath.Join(t.TempDir(), "auth.db"),
+		"AUTH_CREATE_DB":              "true",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317",
 		"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
 	}
