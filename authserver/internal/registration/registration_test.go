@@ -11,13 +11,13 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
+	"github.com/fastsafe/fastsafe/authserver/internal/testclock"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 )
 
@@ -29,22 +29,7 @@ func (peer) Addr(r *http.Request) netip.Addr {
 	return ap.Addr()
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type clock = testclock.Clock
 
 type fixture struct {
 	h     *Handler
@@ -57,7 +42,7 @@ var testPolicy = Policy{Grants: []string{"authorization_code", "refresh_token"},
 
 func newFixture(t *testing.T, mode string, maxPerAddress int) *fixture {
 	t.Helper()
-	c := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	logs := &logbuf.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	st, err := backend.Open(context.Background(), t.TempDir()+"/auth.db", logger, c.Now)

@@ -24,6 +24,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
+	"github.com/fastsafe/fastsafe/authserver/internal/testclock"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/claims"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
@@ -36,23 +37,7 @@ const (
 	otherSecret  = "other-secret-0123456789-0123456789-x"
 )
 
-// clock is a settable clock shared by the server and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type clock = testclock.Clock
 
 type env struct {
 	t      *testing.T
@@ -105,7 +90,7 @@ func start(t *testing.T) *env { return startAlg(t, "RS256") }
 // startAlg is start with signing keys of algorithm alg.
 func startAlg(t *testing.T, alg string) *env {
 	t.Helper()
-	e := &env{t: t, alg: alg, clock: &clock{t: time.Now().Truncate(time.Second)}, dbPath: t.TempDir() + "/auth.db"}
+	e := &env{t: t, alg: alg, clock: testclock.New(time.Now().Truncate(time.Second)), dbPath: t.TempDir() + "/auth.db"}
 	st, err := sqlstore.OpenSQLite(context.Background(), e.dbPath)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
+	"github.com/fastsafe/fastsafe/authserver/internal/testclock"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/internal/promtext"
 	"github.com/fastsafe/fastsafe/pkg/requestid"
@@ -34,7 +35,7 @@ type metricsEnv struct {
 
 func startMetrics(t *testing.T, modify func(*config.Config)) *metricsEnv {
 	t.Helper()
-	clk := &clock{t: time.Now().Truncate(time.Second)}
+	clk := testclock.New(time.Now().Truncate(time.Second))
 	st, err := sqlstore.OpenSQLite(context.Background(), t.TempDir()+"/auth.db")
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +274,7 @@ func TestMetricsOnSeparateAddress(t *testing.T) {
 }
 
 func TestServeMetricsOnSeparateListener(t *testing.T) {
-	clk := &clock{t: time.Now().Truncate(time.Second)}
+	clk := testclock.New(time.Now().Truncate(time.Second))
 	st, err := sqlstore.OpenSQLite(context.Background(), t.TempDir()+"/auth.db")
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/config"
 	"github.com/fastsafe/fastsafe/authserver/internal/server"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/sqlstore"
+	"github.com/fastsafe/fastsafe/authserver/internal/testclock"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
 	"github.com/fastsafe/fastsafe/pkg/jwks"
 )
@@ -28,7 +29,7 @@ import (
 // counted in the metrics and logged as an audit line.
 func TestScheduledRotationInServer(t *testing.T) {
 	ctx := context.Background()
-	clk := &clock{t: time.Now().Truncate(time.Second)}
+	clk := testclock.New(time.Now().Truncate(time.Second))
 	st, err := sqlstore.OpenSQLite(ctx, t.TempDir()+"/auth.db")
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/secret"
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/backend"
+	"github.com/fastsafe/fastsafe/authserver/internal/testclock"
 	"github.com/fastsafe/fastsafe/authserver/internal/throttle"
 	"github.com/fastsafe/fastsafe/authserver/internal/tokenstate"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
@@ -91,22 +92,7 @@ func harnessClient(id string) store.Client {
 	panic("no harness client " + id)
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type clock = testclock.Clock
 
 // faultyStore is the real store, but a method named in fail returns that
 // error instead, and every call of the token endpoint's methods is
@@ -311,7 +297,7 @@ type fixture struct {
 func newFixture(t *testing.T, adjust ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	c := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	logs := &logbuf.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st, err := backend.Open(ctx, t.TempDir()+"/auth.db", logger, c.Now)
