@@ -253,25 +253,31 @@ func (v *Verifier) checkHeader(seg string) (kid, alg string, err error) {
 	if err := checkMembers(raw, headerNames, nil); err != nil {
 		return "", "", err
 	}
-	var h map[string]any
-	if err := json.Unmarshal(raw, &h); err != nil || h == nil {
+	// checkMembers has refused the members whose names differ from these
+	// only in case, which encoding/json would match to them.
+	var h struct {
+		Alg, Typ, Kid any
+		// Crit is present, even as null, when the header has it.
+		Crit json.RawMessage
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
 		return "", "", fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
 	}
-	alg, ok := h["alg"].(string)
+	alg, ok := h.Alg.(string)
 	if !ok {
 		return "", "", fmt.Errorf("%w: no alg", ErrAlgorithm)
 	}
 	if !slices.Contains(v.algs, alg) {
 		return "", "", fmt.Errorf("%w: %q", ErrAlgorithm, alg)
 	}
-	if _, ok := h["crit"]; ok {
+	if h.Crit != nil {
 		return "", "", ErrCritical
 	}
-	typ, _ := h["typ"].(string)
+	typ, _ := h.Typ.(string)
 	if !isAccessTokenType(typ) {
 		return "", "", ErrType
 	}
-	kid, ok = h["kid"].(string)
+	kid, ok = h.Kid.(string)
 	switch {
 	case !ok || kid == "":
 		return "", "", fmt.Errorf("%w: no kid", ErrMalformed)
