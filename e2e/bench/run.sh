@@ -9,7 +9,11 @@
 #
 # Settings (environment): BIN (bin/), RUNS (3), PHASE (3s), SUSTAIN (20s),
 # SIGNING_ALG (unset: RS256, ES256 and EdDSA in turn; set: that one),
-# BCRYPT_COST (10), OUT (docs/performance.md). The latency probes, the
+# BCRYPT_COST (10), OUT (docs/performance.md), SUITES (a temporary
+# directory: where each algorithm's measurements are saved, as JSON; a
+# directory given is kept, and "bin/loadtest -combine FILE,... -notes
+# e2e/bench/profile.md -out docs/performance.md" rewrites the report from
+# them). The latency probes, the
 # service-to-service phases and the sustained run (memory) run with the
 # first algorithm only.
 set -euo pipefail
@@ -50,6 +54,8 @@ free_port() {
 }
 
 mkdir -p "$(dirname "$out")"
+suites=${SUITES:-$tmp}
+mkdir -p "$suites"
 saved=()
 signin_redirect=http://127.0.0.1/bench-signin/callback
 first_alg=${algs%% *}
@@ -108,9 +114,9 @@ for alg in $algs; do
 		-signin-client bench-signin -signin-redirect "$signin_redirect" "${first[@]}" \
 		-runs "$runs" -phase "$phase" \
 		-auth-pid "$auth_pid" -rs-pid "$rs_pid" -rs-nocache-pid "$rs2_pid" \
-		-setup "$setup" -save "$tmp/$alg.json"
+		-setup "$setup" -save "$suites/$alg.json"
 	stop_servers
-	saved+=("$tmp/$alg.json")
+	saved+=("$suites/$alg.json")
 done
 combined=$(IFS=,; echo "${saved[*]}")
 "$bin/loadtest" -combine "$combined" -notes "$root/e2e/bench/profile.md" -out "$out"

@@ -52,6 +52,14 @@ const MaxJSONDepth = 10
 // it (escapes decoded), and its value skipped. FuzzCheckMembers holds it
 // to the outcome of walking the object with encoding/json's token reader.
 func checkMembers(raw []byte, known, numeric []string) error {
+	return readMembers(raw, known, numeric, nil)
+}
+
+// readMembers is checkMembers, calling each, if not nil, with the name
+// (escapes decoded) and the raw JSON value of every member, in order,
+// once the member has passed the checks. An error of each ends the
+// reading and is returned.
+func readMembers(raw []byte, known, numeric []string, each func(name, value []byte) error) error {
 	if err := checkText(raw); err != nil {
 		return err
 	}
@@ -112,6 +120,11 @@ func checkMembers(raw []byte, known, numeric []string) error {
 		i = skipValue(raw, i)
 		if isOneOf(string(name), numeric) && !isNumberOrNull(raw[start:i]) {
 			return fmt.Errorf("%w: %q is not a number", ErrMalformed, string(name))
+		}
+		if each != nil {
+			if err := each(name, raw[start:i]); err != nil {
+				return err
+			}
 		}
 		i = skipSpace(raw, i)
 		if i < len(raw) && raw[i] == ',' {

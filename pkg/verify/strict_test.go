@@ -133,3 +133,30 @@ func FuzzVerifyAgainstJWT(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeClaims: what decodeClaims accepts, json.Unmarshal decodes
+// into claims.AccessToken alike (its dates through jwt.NumericDate, as
+// golang-jwt's parser does), and what checkMembers refuses, decodeClaims
+// refuses.
+func FuzzDecodeClaims(f *testing.F) {
+	f.Add(`{"iss":"i","sub":"s","aud":["a","b"],"exp":1767322245.5,"iat":-1,"nbf":null,"jti":"\u006a","client_id":"c","scope":"x y","sid":"f","cnf":{"jkt":"t"},"act":{"sub":"x","act":{"sub":"y"}}}`)
+	f.Add(`{"aud":"a","exp":1e9,"x":{"iss":1}}`)
+	f.Add(`{"iss":1}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := decodeClaims([]byte(s))
+		if checkMembers([]byte(s), claimNames, dateNames) != nil {
+			if err == nil {
+				t.Fatalf("decodeClaims(%q) accepted what checkMembers refuses", s)
+			}
+			return
+		}
+		var want claims.AccessToken
+		wantErr := json.Unmarshal([]byte(s), &want)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("decodeClaims(%q) error %v, json.Unmarshal %v", s, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(*got, want) {
+			t.Fatalf("decodeClaims(%q) = %+v, json.Unmarshal %+v", s, *got, want)
+		}
+	})
+}

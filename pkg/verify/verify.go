@@ -213,12 +213,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*claims.AccessToke
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload is not base64url", ErrMalformed)
 	}
-	if err := checkMembers(payload, claimNames, dateNames); err != nil {
-		return nil, err
-	}
 	c, err := decodeClaims(payload)
 	if err != nil {
-		return nil, fmt.Errorf("%w: payload is not a JSON object of claims", ErrMalformed)
+		return nil, err
 	}
 	sig, err := b64.DecodeString(token[dot2+1:])
 	if err != nil {
@@ -250,18 +247,41 @@ func (v *Verifier) checkHeader(seg string) (kid, alg string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("%w: header is not base64url", ErrMalformed)
 	}
-	if err := checkMembers(raw, headerNames, nil); err != nil {
-		return "", "", err
-	}
-	// checkMembers has refused the members whose names differ from these
-	// only in case, which encoding/json would match to them.
+	// The members of the header read: "alg", "typ" and "kid" as
+	// json.Unmarshal would decode them into an interface, and whether
+	// "crit" is there (even as null). readMembers refuses the members
+	// whose names differ from these only in case, which json.Unmarshal
+	// would take for them.
 	var h struct {
 		Alg, Typ, Kid any
-		// Crit is present, even as null, when the header has it.
-		Crit json.RawMessage
+		Crit          bool
 	}
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return "", "", fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
+	err = readMembers(raw, headerNames, nil, func(name, value []byte) error {
+		var member *any
+		switch string(name) {
+		case "alg":
+			member = &h.Alg
+		case "typ":
+			member = &h.Typ
+		case "kid":
+			member = &h.Kid
+		case "crit":
+			h.Crit = true
+			return nil
+		default:
+			return nil
+		}
+		if s, ok := plainString(value); ok {
+			*member = s
+			return nil
+		}
+		if json.Unmarshal(value, member) != nil {
+			return fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", "", err
 	}
 	alg, ok := h.Alg.(string)
 	if !ok {
@@ -270,7 +290,7 @@ func (v *Verifier) checkHeader(seg string) (kid, alg string, err error) {
 	if !slices.Contains(v.algs, alg) {
 		return "", "", fmt.Errorf("%w: %q", ErrAlgorithm, alg)
 	}
-	if h.Crit != nil {
+	if h.Crit {
 		return "", "", ErrCritical
 	}
 	typ, _ := h.Typ.(string)
