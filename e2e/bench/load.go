@@ -36,6 +36,12 @@ type Target struct {
 	// answers (ProcessCPU), so that the summary gives its CPU time per
 	// request.
 	CPU func() (time.Duration, error)
+	// Do, if set, replaces the single request: one call is one iteration
+	// (such as a whole sign-in flow of several requests), a success or
+	// an error. Method, Header, Body, Status and Vary are then unused;
+	// URL must still name the server it talks to. It is called
+	// concurrently.
+	Do func(ctx context.Context, c *http.Client) error
 }
 
 // Load is how hard, how long and how much to drive a Target.
@@ -291,6 +297,9 @@ func schedule(ctx context.Context, jobs chan<- time.Time, start time.Time, l Loa
 }
 
 func do(ctx context.Context, c *http.Client, t Target) error {
+	if t.Do != nil {
+		return t.Do(ctx, c)
+	}
 	method := t.Method
 	if method == "" {
 		method = http.MethodGet

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -120,9 +121,26 @@ func TestRun(t *testing.T) {
 			t.Errorf("summary %+v, %d forms seen", s, forms.Load())
 		}
 	})
+	t.Run("whole flows", func(t *testing.T) {
+		var calls atomic.Int64
+		flow := func(ctx context.Context, c *http.Client) error {
+			if calls.Add(1)%2 == 0 {
+				return errors.New("second flow fails")
+			}
+			return nil
+		}
+		s, err := Run(t.Context(), c, Target{Name: "flow", URL: srv.URL + "/", Do: flow},
+			Load{Connections: 1, Duration: time.Minute, MaxRequests: 6})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Requests != 3 || s.Errors != 3 || calls.Load() != 6 {
+			t.Errorf("summary %+v after %d flows", s, calls.Load())
+		}
+	})
 	t.Run("alternating", func(t *testing.T) {
 		s, err := RunAlternating(t.Context(), c, []Target{{Name: "a", URL: srv.URL + "/"}, {Name: "b", URL: srv.URL + "/missing", Status: http.StatusNotFound}},
-			Load{Connections: 2, Duration: 200 * time.Millisecond, Warmup: 10 * time.Millisecond, MaxRequests: 1000}, 4)
+			Load{Connections: 2, Duration: 200 * time.Millisecond, Warmup: 10 * time.Millisecond, MaxRequests: MaxRequests}, 4)
 		if err != nil || len(s) != 2 {
 			t.Fatalf("RunAlternating = %+v, %v", s, err)
 		}

@@ -2,14 +2,14 @@ package harness
 
 import (
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/fastsafe/fastsafe/e2e/bench"
 )
 
 // Browser is a person's browser at the auth server's sign-in pages, as
@@ -60,18 +60,14 @@ func (b *Browser) Get(u string) Page {
 // Submit posts the form of p (action, hidden fields) with fields added.
 func (b *Browser) Submit(p Page, fields url.Values) Page {
 	b.t.Helper()
-	action := regexp.MustCompile(`<form method="post" action="([^"]+)"`).FindStringSubmatch(p.Body)
-	if action == nil {
-		b.t.Fatalf("no form on %s:\n%s", p.URL, p.Body)
-	}
-	form := url.Values{}
-	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(p.Body, -1) {
-		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	action, form, err := bench.PageForm(p.Body)
+	if err != nil {
+		b.t.Fatalf("%v: %s:\n%s", err, p.URL, p.Body)
 	}
 	for k, v := range fields {
 		form[k] = v
 	}
-	req, err := http.NewRequest(http.MethodPost, html.UnescapeString(action[1]), strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, action, strings.NewReader(form.Encode()))
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 
@@ -42,7 +43,7 @@ func jsonName(tag string) string {
 // TestDecodeClaimsAsGolangJWT decodes payloads both ways: through
 // claims.AccessToken's own JSON decoding (jwt.NumericDate, as golang-jwt's
 // parser does) and through decodeClaims, which must agree on the value or
-// on the failure.
+// on the failure; decodeClaims also refuses what checkMembers refuses.
 func TestDecodeClaimsAsGolangJWT(t *testing.T) {
 	for _, tt := range []string{
 		`{"iss":"i","sub":"s","aud":"a","exp":1767322245,"iat":1767322000,"nbf":1767322000,"jti":"j","client_id":"c","scope":"x y","sid":"f"}`,
@@ -61,6 +62,10 @@ func TestDecodeClaimsAsGolangJWT(t *testing.T) {
 		`{"EXP":5,"Sub":"case"}`,
 		`{"exp":1,"exp":2}`,
 		`{"unknown":1}`,
+		`{"iss":"\u0069","sub":"a\"b","scope":null,"aud":"\u0061","cnf":{"jkt":"t"},"act":{"sub":"x"}}`,
+		`{"iss":1}`,
+		`{"cnf":[]}`,
+		`{"jti":"\ud800"}`,
 		`null`,
 		`[]`,
 		`"x"`,
@@ -70,9 +75,16 @@ func TestDecodeClaimsAsGolangJWT(t *testing.T) {
 		t.Run(tt, func(t *testing.T) {
 			want := new(claims.AccessToken)
 			wantErr := json.Unmarshal([]byte(tt), want)
+			if refused := checkMembers([]byte(tt), claimNames, dateNames); refused != nil {
+				// decodeClaims checks the members too.
+				wantErr = refused
+			}
 			got, err := decodeClaims([]byte(tt))
 			if (err != nil) != (wantErr != nil) {
 				t.Fatalf("decodeClaims error %v, golang-jwt's decoding %v", err, wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrMalformed) {
+				t.Fatalf("decodeClaims error %v is not ErrMalformed", err)
 			}
 			if err == nil && !reflect.DeepEqual(got, want) {
 				t.Errorf("decodeClaims = %+v, want %+v", got, want)

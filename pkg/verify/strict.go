@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,52 +46,161 @@ const MaxJSONDepth = 10
 // member whose name differs from one of known only in case, and the
 // members in numeric, if present, numbers (or null). Its errors match
 // ErrMalformed and never repeat the token.
+//
+// It reads the object's top level in one pass, after json.Valid has
+// checked the whole text: a member's name is taken as encoding/json takes
+// it (escapes decoded), and its value skipped. FuzzCheckMembers holds it
+// to the outcome of walking the object with encoding/json's token reader.
 func checkMembers(raw []byte, known, numeric []string) error {
+	return readMembers(raw, known, numeric, nil)
+}
+
+// readMembers is checkMembers, calling each, if not nil, with the name
+// (escapes decoded) and the raw JSON value of every member, in order,
+// once the member has passed the checks. An error of each ends the
+// reading and is returned.
+func readMembers(raw []byte, known, numeric []string, each func(name, value []byte) error) error {
+	if err := checkText(raw); err != nil {
+		return err
+	}
+	malformed := fmt.Errorf("%w: not a JSON object", ErrMalformed)
+	if !json.Valid(raw) {
+		return malformed
+	}
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return malformed
+	}
+	// Names seen so far: a short list, as objects of a token have a dozen
+	// members; a map beyond, so that a hostile object costs linear time.
+	var (
+		names [16][]byte
+		n     int
+		seen  map[string]struct{}
+	)
+	i = skipSpace(raw, i+1)
+	for i < len(raw) && raw[i] == '"' {
+		end := skipString(raw, i)
+		name := raw[i+1 : end-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			var s string
+			if err := json.Unmarshal(raw[i:end], &s); err != nil {
+				return malformed
+			}
+			name = []byte(s)
+		}
+		dup := false
+		if n < len(names) {
+			for _, m := range names[:n] {
+				dup = dup || bytes.Equal(m, name)
+			}
+			names[n] = name
+		} else {
+			if seen == nil {
+				seen = make(map[string]struct{}, 2*len(names))
+				for _, m := range names {
+					seen[string(m)] = struct{}{}
+				}
+			}
+			_, dup = seen[string(name)]
+			seen[string(name)] = struct{}{}
+		}
+		n++
+		if dup {
+			return fmt.Errorf("%w: a member appears twice", ErrMalformed)
+		}
+		for _, k := range known {
+			if len(name) <= 3*len(k) && string(name) != k && bytes.EqualFold(name, []byte(k)) {
+				return fmt.Errorf("%w: member %q differs from %q only in case", ErrMalformed, shortName(string(name)), k)
+			}
+		}
+		i = skipSpace(raw, end)
+		i = skipSpace(raw, i+1) // the colon
+		start := i
+		i = skipValue(raw, i)
+		if isOneOf(string(name), numeric) && !isNumberOrNull(raw[start:i]) {
+			return fmt.Errorf("%w: %q is not a number", ErrMalformed, string(name))
+		}
+		if each != nil {
+			if err := each(name, raw[start:i]); err != nil {
+				return err
+			}
+		}
+		i = skipSpace(raw, i)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return nil
+}
+
+// checkText checks what checkMembers checks before reading the members:
+// UTF-8, and nesting at most MaxJSONDepth deep.
+func checkText(raw []byte) error {
 	if !utf8.Valid(raw) {
 		return fmt.Errorf("%w: not UTF-8", ErrMalformed)
 	}
 	if depth(raw) > MaxJSONDepth {
 		return fmt.Errorf("%w: nested more than %d deep", ErrMalformed, MaxJSONDepth)
 	}
-	malformed := fmt.Errorf("%w: not a JSON object", ErrMalformed)
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return malformed
-	}
-	seen := make(map[string]struct{}, 16)
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return malformed
-		}
-		name, ok := t.(string)
-		if !ok {
-			return malformed
-		}
-		if _, dup := seen[name]; dup {
-			return fmt.Errorf("%w: a member appears twice", ErrMalformed)
-		}
-		seen[name] = struct{}{}
-		for _, k := range known {
-			if name != k && len(name) <= 3*len(k) && strings.EqualFold(name, k) {
-				return fmt.Errorf("%w: member %q differs from %q only in case", ErrMalformed, shortName(name), k)
-			}
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return malformed
-		}
-		if isOneOf(name, numeric) && !isNumberOrNull(v) {
-			return fmt.Errorf("%w: %q is not a number", ErrMalformed, name)
-		}
-	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
-		return malformed
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return malformed
-	}
 	return nil
+}
+
+// The skip functions move over a part of a JSON text that json.Valid has
+// accepted, and return the index just after it.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString skips the string whose opening quote is at i.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// skipValue skips the value that starts at i: a string, an object or
+// array (to its matching bracket), or a number or literal.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		for d := 0; i < len(b); {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				d++
+			case '}', ']':
+				d--
+				if d == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	default:
+		for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+			i++
+		}
+		return i
+	}
 }
 
 // depth returns how deeply the objects and arrays of the JSON text b nest,
@@ -131,7 +239,7 @@ func isOneOf(s string, list []string) bool {
 	return false
 }
 
-func isNumberOrNull(v json.RawMessage) bool {
+func isNumberOrNull(v []byte) bool {
 	return len(v) > 0 && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9') || string(v) == "null")
 }
 

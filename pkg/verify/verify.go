@@ -213,12 +213,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*claims.AccessToke
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload is not base64url", ErrMalformed)
 	}
-	if err := checkMembers(payload, claimNames, dateNames); err != nil {
-		return nil, err
-	}
 	c, err := decodeClaims(payload)
 	if err != nil {
-		return nil, fmt.Errorf("%w: payload is not a JSON object of claims", ErrMalformed)
+		return nil, err
 	}
 	sig, err := b64.DecodeString(token[dot2+1:])
 	if err != nil {
@@ -250,28 +247,57 @@ func (v *Verifier) checkHeader(seg string) (kid, alg string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("%w: header is not base64url", ErrMalformed)
 	}
-	if err := checkMembers(raw, headerNames, nil); err != nil {
+	// The members of the header read: "alg", "typ" and "kid" as
+	// json.Unmarshal would decode them into an interface, and whether
+	// "crit" is there (even as null). readMembers refuses the members
+	// whose names differ from these only in case, which json.Unmarshal
+	// would take for them.
+	var h struct {
+		Alg, Typ, Kid any
+		Crit          bool
+	}
+	err = readMembers(raw, headerNames, nil, func(name, value []byte) error {
+		var member *any
+		switch string(name) {
+		case "alg":
+			member = &h.Alg
+		case "typ":
+			member = &h.Typ
+		case "kid":
+			member = &h.Kid
+		case "crit":
+			h.Crit = true
+			return nil
+		default:
+			return nil
+		}
+		if s, ok := plainString(value); ok {
+			*member = s
+			return nil
+		}
+		if json.Unmarshal(value, member) != nil {
+			return fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
+		}
+		return nil
+	})
+	if err != nil {
 		return "", "", err
 	}
-	var h map[string]any
-	if err := json.Unmarshal(raw, &h); err != nil || h == nil {
-		return "", "", fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
-	}
-	alg, ok := h["alg"].(string)
+	alg, ok := h.Alg.(string)
 	if !ok {
 		return "", "", fmt.Errorf("%w: no alg", ErrAlgorithm)
 	}
 	if !slices.Contains(v.algs, alg) {
 		return "", "", fmt.Errorf("%w: %q", ErrAlgorithm, alg)
 	}
-	if _, ok := h["crit"]; ok {
+	if h.Crit {
 		return "", "", ErrCritical
 	}
-	typ, _ := h["typ"].(string)
+	typ, _ := h.Typ.(string)
 	if !isAccessTokenType(typ) {
 		return "", "", ErrType
 	}
-	kid, ok = h["kid"].(string)
+	kid, ok = h.Kid.(string)
 	switch {
 	case !ok || kid == "":
 		return "", "", fmt.Errorf("%w: no kid", ErrMalformed)

@@ -133,6 +133,7 @@ func typeCases() []verifyCase {
 		{name: "crit", spec: header(map[string]any{"crit": []string{"exp"}, "exp": 1}), want: ErrCritical},
 		{name: "crit b64", spec: header(map[string]any{"crit": []string{"b64"}, "b64": false}), want: ErrCritical},
 		{name: "crit empty", spec: header(map[string]any{"crit": []string{}}), want: ErrCritical},
+		{name: "crit null", spec: header(map[string]any{"crit": nil}), want: ErrCritical},
 	}
 }
 

@@ -22,6 +22,9 @@ type Metrics struct {
 	httpRequests  *prometheus.CounterVec
 	httpDuration  *prometheus.HistogramVec
 	verifications *prometheus.CounterVec
+	// outcomes are the counters of verifications, one per outcome, looked
+	// up once: a request counts its outcome without hashing its label.
+	outcomes map[string]prometheus.Counter
 }
 
 // New creates the metrics and registers them, with the Go runtime and
@@ -45,8 +48,9 @@ func New(reg *prometheus.Registry, now func() time.Time) (*Metrics, error) {
 			Help: "Bearer token checks of protected routes, by outcome (ok, or the reason of the refusal).",
 		}, []string{"outcome"}),
 	}
+	m.outcomes = make(map[string]prometheus.Counter, len(Outcomes))
 	for _, o := range Outcomes {
-		m.verifications.WithLabelValues(o) // every outcome is exported, at 0 until it happens
+		m.outcomes[o] = m.verifications.WithLabelValues(o) // every outcome is exported, at 0 until it happens
 	}
 	for _, c := range []prometheus.Collector{
 		collectors.NewGoCollector(),

@@ -24,7 +24,9 @@ func (s *server) requestLog() gin.HandlerFunc {
 		start := s.now()
 		c.Next()
 		status := c.Writer.Status()
-		attrs := []slog.Attr{
+		// Room for the two attributes of an authenticated request.
+		attrs := make([]slog.Attr, 0, 9)
+		attrs = append(attrs,
 			slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path),
 			slog.String("route", c.FullPath()),
@@ -32,7 +34,7 @@ func (s *server) requestLog() gin.HandlerFunc {
 			slog.Int("bytes", max(c.Writer.Size(), 0)),
 			slog.Duration("duration", s.now().Sub(start)),
 			slog.String("remote", c.ClientIP()),
-		}
+		)
 		if cl, ok := ginbearer.Claims(c); ok {
 			attrs = append(attrs, slog.String("client_id", cl.ClientID), slog.String("sub", cl.Subject))
 		}

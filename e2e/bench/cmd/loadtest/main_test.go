@@ -5,6 +5,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/fastsafe/fastsafe/e2e/bench"
 )
 
 func TestRunRefusesBadInvocations(t *testing.T) {
@@ -22,6 +25,8 @@ func TestRunRefusesBadInvocations(t *testing.T) {
 		{"too many runs", append([]string{"-runs", "99"}, local...), env, "-runs"},
 		{"endless sustained run", append([]string{"-sustain", "1h"}, local...), env, "-sustain"},
 		{"unknown flag", []string{"-nope"}, env, "flag provided but not defined"},
+		{"sign-in client without its redirect", append([]string{"-signin-client", "app"}, local...), env, "-signin-client and -signin-redirect"},
+		{"huge cache", append([]string{"-cache-tokens", "1000000"}, local...), env, "-cache-tokens"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -34,9 +39,14 @@ func TestRunRefusesBadInvocations(t *testing.T) {
 }
 
 func TestGoalsNameEveryRatio(t *testing.T) {
-	for _, alg := range []string{"RS256", "EdDSA"} {
+	for _, o := range []options{
+		{alg: "RS256", latency: true, sustain: time.Second, cacheTokens: 10, signinClient: "app"},
+		{alg: "EdDSA"},
+		{alg: "ES256", cacheTokens: 10},
+	} {
+		alg := o.alg
 		seen := map[string]bool{}
-		for _, g := range goals(alg) {
+		for _, g := range goals(o) {
 			if g.Key == "" || g.What == "" || g.Bound == 0 || seen[g.Key] {
 				t.Errorf("%s: goal %+v", alg, g)
 			}
@@ -46,5 +56,28 @@ func TestGoalsNameEveryRatio(t *testing.T) {
 		if seen["cc per core"] != (alg != "RS256") {
 			t.Errorf("%s: cc per core goal %v", alg, seen["cc per core"])
 		}
+		// The goals of a phase are there when the phase runs.
+		for key, runs := range map[string]bool{
+			"signin/bcrypt": o.signinClient != "", "jwks p99 loaded/idle": o.latency,
+			"memory rs cache": o.sustain > 0, "cache bytes/token": o.cacheTokens > 0,
+			"search/token cache": true, "search/verify nocache cpu": true,
+		} {
+			if seen[key] != runs {
+				t.Errorf("%s: goal %q present %v, want %v", alg, key, seen[key], runs)
+			}
+		}
+	}
+}
+
+// TestCombinedIntro: the first suite's intro whole, then only the lines of
+// the others that differ, named.
+func TestCombinedIntro(t *testing.T) {
+	got := combinedIntro([]bench.Suite{
+		{Name: "RS256", Intro: "Generated.\n\n- Machine: 2 cores.\n- Tokens: signed with RS256.\n"},
+		{Name: "ES256", Intro: "Generated.\n\n- Machine: 2 cores.\n- Tokens: signed with ES256.\n"},
+	})
+	want := "Generated.\n\n- Machine: 2 cores.\n- Tokens: signed with RS256.\n- ES256: Tokens: signed with ES256.\n"
+	if got != want {
+		t.Errorf("combinedIntro = %q, want %q", got, want)
 	}
 }
