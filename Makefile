@@ -66,6 +66,8 @@ FUZZ_TARGETS := \
 	./authserver/internal/clientauth:FuzzExtract \
 	./authserver/internal/clientauth:FuzzParseAssertion \
 	./pkg/verify:FuzzVerify \
+	./pkg/verify:FuzzCheckMembers \
+	./pkg/verify:FuzzDecodeClaims \
 	./pkg/verify:FuzzDPoP
 .PHONY: fuzz
 fuzz:
