@@ -28,19 +28,29 @@ type SizeSeries struct {
 	Samples []SizeSample
 }
 
-// Growth is how much the database grew over the second half of the run,
-// relative to its size at the middle: near zero once the cleanup keeps
-// pace with the writes. NaN with fewer than three samples.
+// Growth is how much the database grew over the second half of the run:
+// the peak of the last quarter of the samples over the peak of the second
+// quarter, minus one; near zero once the cleanup keeps pace with the
+// writes. Peaks, so that a write-ahead log emptied by a checkpoint now and
+// then does not count as shrinking. NaN with fewer than four samples.
 func (s SizeSeries) Growth() float64 {
 	n := len(s.Samples)
-	if n < 3 {
+	if n < 4 {
 		return math.NaN()
 	}
-	mid := s.Samples[n/2].Bytes
+	q := n / 4
+	peak := func(xs []SizeSample) int64 {
+		var m int64
+		for _, x := range xs {
+			m = max(m, x.Bytes)
+		}
+		return m
+	}
+	mid := peak(s.Samples[q : 2*q])
 	if mid == 0 {
 		return math.NaN()
 	}
-	return float64(s.Samples[n-1].Bytes-mid) / float64(mid)
+	return float64(peak(s.Samples[n-q:])-mid) / float64(mid)
 }
 
 // SizeTable renders the series side by side, one row per sample time (the

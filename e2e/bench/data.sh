@@ -12,7 +12,7 @@
 #
 # Settings (environment): BIN (bin/), OUT (docs/performance.md),
 # DATA_USERS (1000000), DATA_CLIENTS (100000), DATA_TOKENS (1000000): the
-# big database; DATA_RUNS (3), DATA_PHASE (4s), DATA_SUSTAIN (90s),
+# big database; DATA_RUNS (5), DATA_PHASE (4s), DATA_SUSTAIN (120s),
 # BCRYPT_COST (10), PG_BIN (/usr/lib/postgresql/15/bin), DATA_STEPS
 # ("latency sustain roundtrips": which parts to run), RT_REQUESTS (200) and
 # RT_PGBENCH_TIME (10) for roundtrips.sh, SCALING (docs/scaling.md). A
@@ -26,9 +26,9 @@ out=${OUT:-$root/docs/performance.md}
 users=${DATA_USERS:-1000000}
 clients=${DATA_CLIENTS:-100000}
 tokens=${DATA_TOKENS:-1000000}
-runs=${DATA_RUNS:-3}
+runs=${DATA_RUNS:-5}
 phase=${DATA_PHASE:-4s}
-sustain=${DATA_SUSTAIN:-90s}
+sustain=${DATA_SUSTAIN:-120s}
 cost=${BCRYPT_COST:-10}
 pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 small_tokens=5000 # enough for every refresh and revocation of the runs
@@ -127,7 +127,7 @@ sustained() { # backend db size-command
 	p=$(free_port 19300)
 	serve "$2" "$p" --refresh-token-ttl 10s --refresh-token-absolute-ttl 20s --refresh-token-grace 1s --cleanup-interval 5s
 	"$bin/benchdata" sustain -title "$1" -out "$out" -big "http://127.0.0.1:$p" \
-		-big-users 1000 -big-clients 100 "${formats[@]}" -duration "$sustain" -size "$3"
+		-big-users 1000 -big-clients 100 "${formats[@]}" -duration "$sustain" -sustain-rate 100 -size "$3"
 	stop_servers
 }
 
@@ -135,6 +135,8 @@ steps=" ${DATA_STEPS:-latency sustain roundtrips} "
 has() { [[ $steps == *" $1 "* ]]; }
 # shellcheck source=e2e/bench/roundtrips.sh
 source "$root/e2e/bench/roundtrips.sh"
+# shellcheck source=e2e/bench/explain.sh
+source "$root/e2e/bench/explain.sh"
 
 if has latency || has sustain; then
 	cat >>"$out" <<MD
@@ -149,7 +151,7 @@ start_pg
 psql_pg -c 'CREATE EXTENSION pg_stat_statements' -c 'CREATE DATABASE small' -c 'CREATE DATABASE big' -c 'CREATE DATABASE sustained'
 if has latency || has roundtrips; then
 	seed "$(pg_url big)" "$users" "$clients" "$tokens"
-	PGDB=big psql_pg -c 'VACUUM ANALYZE'
+	PGDB=big psql_pg -c 'VACUUM ANALYZE' -c 'CHECKPOINT'
 fi
 
 if has latency; then
@@ -158,6 +160,7 @@ if has latency; then
 	latency SQLite "$tmp/small.db" "$tmp/big.db"
 	seed "$(pg_url small)" 10 10 "$small_tokens"
 	latency PostgreSQL "$(pg_url small)" "$(pg_url big)"
+	explain_plans "$tmp/big.db"
 fi
 
 if has sustain; then
@@ -165,7 +168,7 @@ if has sustain; then
 
 ## Database size over a sustained run
 
-Password grants, each followed by a chain of 20 refresh grants, from 4 clients at once for $sustain, on 1000 seeded users and 100 clients that do not change, with refresh tokens that expire after 10 s unused and 20 s at most (\`--refresh-token-ttl 10s --refresh-token-absolute-ttl 20s --refresh-token-grace 1s\`) and the cleanup every 5 s (\`--cleanup-interval 5s\`). SQLite: the database file and its write-ahead log; PostgreSQL: \`pg_database_size\`. Goal: once the expired grants are being deleted, the size stops growing: growth over the second half of the run at most 5%.
+Password grants, each followed by a chain of 20 refresh grants, 100 grants a second in all (paced, so that the number of live grants is steady) for $sustain, on 1000 seeded users and 100 clients that do not change, with refresh tokens that expire after 10 s unused and 20 s at most (\`--refresh-token-ttl 10s --refresh-token-absolute-ttl 20s --refresh-token-grace 1s\`) and the cleanup every 5 s (\`--cleanup-interval 5s\`). SQLite: the database file and its write-ahead log; PostgreSQL: \`pg_database_size\`. Goal: once the expired grants are being deleted, the size stops growing: growth over the second half of the run (the peak of its last quarter over the peak of its second quarter) at most 5%.
 
 MD
 	seed "$tmp/sustained.db" 1000 100 0 >/dev/null

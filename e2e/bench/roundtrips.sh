@@ -68,14 +68,16 @@ roundtrips() {
 		echo
 		echo "Counted, not estimated: a PostgreSQL 15 cluster started by \`make bench\` for the purpose, with \`pg_stat_statements\` loaded and \`pg_stat_statements.track_utility = on\` (so that BEGIN and COMMIT are counted too), one \`bin/authserver\` on it; for each operation, one unmeasured request, then \`pg_stat_statements_reset()\`, then $rt_requests requests one at a time, then the calls of each statement divided by $rt_requests. The server sends each statement as one round trip (pgx's extended protocol with its statement cache: Bind, Execute and Sync in one message batch), and BEGIN and COMMIT as one each, so round trips are all the calls. A fraction below one is a statement some requests ran, or a background task of the server (the signing-key and failure-record reloads) during the count."
 		echo
-		echo '| operation | statements | transactions (BEGIN) | round trips |'
-		echo '|---|---:|---:|---:|'
+		echo 'Goal: at most one transaction per grant (met: "yes" when BEGIN is counted at most once per request), and no statement inside a transaction that could run outside it (below the tables).'
+		echo
+		echo '| operation | statements | transactions (BEGIN) | round trips | at most one transaction |'
+		echo '|---|---:|---:|---:|---|'
 		for op in "${ops[@]}"; do
 			awk -F'\t' -v op="$op" -v n="$rt_requests" '
 				{ all += $1; q = tolower($2) }
 				q ~ /^(begin|commit|rollback)/ { if (q ~ /^begin/) tx += $1; next }
 				{ st += $1 }
-				END { printf "| %s | %.2f | %.2f | %.2f |\n", op, st / n, tx / n, all / n }' "$tmp/rt/$op"
+				END { printf "| %s | %.2f | %.2f | %.2f | %s |\n", op, st / n, tx / n, all / n, (tx / n <= 1.005 ? "yes" : "no") }' "$tmp/rt/$op"
 		done
 		echo
 		echo 'Each statement, per request (statements made by pgx or by this count itself excluded):'
@@ -88,6 +90,8 @@ roundtrips() {
 				{ s = $2; if (length(s) > 160) s = substr(s, 1, 157) "…"; gsub(/\|/, "\\|", s)
 				  printf "| %s | %.2f | `%s` |\n", op, $1 / n, s }' "$tmp/rt/$op"
 		done
+		echo
+		echo "Inside the transactions only what must be atomic runs: the password grant's one transaction holds the two INSERTs of the new grant (its family and first token); the refresh grant's holds the lock of the presented token and its family (SELECT … FOR UPDATE, which also reads whether it was used and its successor, to tell a retry from a reuse), the UPDATE that marks it used, and the INSERT of its successor; every read of the client, the user and the token before them runs outside. \`/revoke\` is one UPDATE with no transaction around it (it was BEGIN, UPDATE, COMMIT: 5 round trips, now 3); client_credentials and \`/introspect\` only read. One round trip could still go: the password grant's \`DELETE FROM failure_records WHERE key = \$1\` (a successful login forgets the account's failures) runs even when the read before it found none (package throttle)."
 		echo
 		echo "### One primary's grant rate"
 		echo
@@ -102,7 +106,7 @@ roundtrips() {
 		if [ -n "$cpu_pw" ] && [ -n "$cpu_cc" ]; then
 			awk -v r="$tps_refresh" -v p="$tps_password" -v c="$tps_cc" -v cpw="$cpu_pw" -v ccc="$cpu_cc" 'BEGIN {
 				pw = 1e6 / cpw; cc = 1e6 / ccc
-				printf "One authorization server core makes %.1f password grants/s (bcrypt-bound: %s µs of server CPU each) or %.0f client_credentials grants/s (signature-bound: %s µs each), from the Endpoints table of docs/performance.md in the same run. So one primary like this one feeds %.0f cores of password grants (%.0f two-core replicas), %.0f cores of client_credentials grants (%.0f two-core replicas), or, for refresh grants, whose CPU per grant is close to a client_credentials grant'"'"'s, about %.0f cores (%.0f two-core replicas). The database is the bound only for client_credentials and refresh grants at large scale; password grants are bcrypt-bound long before.\n",
+				printf "One authorization server core makes %.1f password grants/s (bcrypt-bound: %s µs of server CPU each) or %.0f client_credentials grants/s (signature-bound: %s µs each), from the Endpoints table of docs/performance.md in the same run. So one primary like this one feeds %.0f cores of password grants (%.0f two-core replicas), %.0f cores of client_credentials grants (%.1f two-core replicas), or, for refresh grants, whose CPU per grant is close to a client_credentials grant'"'"'s, about %.1f cores (%.1f two-core replicas). The database is the bound only for client_credentials and refresh grants at large scale; password grants are bcrypt-bound long before.\n",
 					pw, cpw, cc, ccc, p / pw, p / pw / 2, c / cc, c / cc / 2, r / cc, r / cc / 2 }'
 		else
 			echo 'The server CPU per grant was not found in the Endpoints table of the report (run.sh did not run before): replicas fed not computed.'

@@ -51,6 +51,7 @@ type options struct {
 	duration, every time.Duration
 	size            string
 	chain, conns    int
+	sustainRate     float64
 	// requests
 	op         string
 	n, tokens0 int
@@ -90,6 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&o.size, "size", "", "shell `command` that prints the database's size in bytes (sustain)")
 	fs.IntVar(&o.chain, "chain", 20, "refresh grants that follow each password grant (sustain)")
 	fs.IntVar(&o.conns, "connections", 4, "concurrent chains (sustain)")
+	fs.Float64Var(&o.sustainRate, "sustain-rate", 100, "grants per second of all the chains together, paced (sustain)")
 	fs.StringVar(&o.op, "op", "", "operation to send -n times, one at a time, to -big (requests): password, refresh_token, client_credentials, introspect or revoke")
 	fs.IntVar(&o.n, "n", 100, "how many requests (requests)")
 	fs.IntVar(&o.tokens0, "first-token", 0, "number of the first seeded refresh token that refresh_token and revoke use (requests)")
@@ -143,8 +145,8 @@ func (o options) check(mode string) error {
 	if o.runs < 1 || o.runs > 20 || o.slices < 1 {
 		errs = append(errs, errors.New("-runs must be from 1 to 20, -slices at least 1"))
 	}
-	if mode == "sustain" && (o.size == "" || o.every <= 0 || o.duration <= 0 || o.conns < 1) {
-		errs = append(errs, errors.New("sustain needs -size, and positive -every, -duration and -connections"))
+	if mode == "sustain" && (o.size == "" || o.every <= 0 || o.duration <= 0 || o.conns < 1 || o.sustainRate <= 0) {
+		errs = append(errs, errors.New("sustain needs -size, and positive -every, -duration, -connections and -sustain-rate"))
 	}
 	return errors.Join(errs...)
 }
@@ -314,13 +316,25 @@ func (e env) sustain(ctx context.Context, stdout io.Writer) (string, error) {
 	defer cancel()
 	var grants, failures atomic.Int64
 	var wg sync.WaitGroup
+	// Each grant waits for a tick: a steady rate keeps the number of live
+	// grants steady, whatever else the machine does.
+	tick := time.NewTicker(time.Duration(float64(time.Second) / o.sustainRate))
+	defer tick.Stop()
+	paced := func() bool {
+		select {
+		case <-tick.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	for w := range o.conns {
 		wg.Go(func() {
-			for i := w; ctx.Err() == nil; i += o.conns {
+			for i := w; paced(); i += o.conns {
 				c := fmt.Sprintf(o.clientFmt, i%o.big.clients)
 				rt, err := e.grant(ctx, c, url.Values{"grant_type": {"password"}, "username": {fmt.Sprintf(o.userFmt, i%o.big.users)},
 					"password": {o.password}, "scope": {"search"}})
-				for n := 0; err == nil && n < o.chain && ctx.Err() == nil; n++ {
+				for n := 0; err == nil && n < o.chain && paced(); n++ {
 					grants.Add(1)
 					rt, err = e.grant(ctx, c, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 				}
@@ -360,8 +374,8 @@ func (e env) sustain(ctx context.Context, stdout io.Writer) (string, error) {
 	if goal := (bench.Goal{AtMost: true, Bound: maxGrowth}); goal.Met(g) {
 		met = "yes"
 	}
-	md := fmt.Sprintf("### %s\n\n%d refresh grants in %s (%.0f/s). Growth over the second half: **%+.1f%%** (goal ≤ %.0f%%), met: **%s**.\n\n%s",
-		o.title, grants.Load(), o.duration, float64(grants.Load())/o.duration.Seconds(), 100*g, 100*maxGrowth, met, bench.SizeTable([]bench.SizeSeries{series}))
+	md := fmt.Sprintf("### %s\n\n%d refresh grants in %s (%.0f/s, and a password grant for every %d). Growth over the second half: **%+.1f%%** (goal ≤ %.0f%%), met: **%s**.\n\n%s",
+		o.title, grants.Load(), o.duration, float64(grants.Load())/o.duration.Seconds(), o.chain, 100*g, 100*maxGrowth, met, bench.SizeTable([]bench.SizeSeries{series}))
 	return md, nil
 }
 
