@@ -177,6 +177,10 @@ MD
 	sustained PostgreSQL "$(pg_url sustained)" "$pg_bin/psql -X -At '$(pg_url sustained)' -c 'SELECT pg_database_size(current_database())'"
 fi
 
+if has latency || has sustain; then
+	{ echo; cat "$root/e2e/bench/data-notes.md"; } >>"$out"
+fi
+
 if has roundtrips; then
 	roundtrips
 fi

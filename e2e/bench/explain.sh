@@ -12,7 +12,7 @@ explain_plans() {
 		echo
 		echo '### Query plans on the big databases'
 		echo
-		echo "Each statement the grants, \`/introspect\`, \`/revoke\` and the cleanup run (\`e2e/bench/explain.sql\`, with literal values), planned on the big databases: each is served by an index (a primary key, or the index named) wherever its table has rows (PostgreSQL rightly scans `failure_records`, empty in these databases, rather than use its key)."
+		echo "Each statement the grants, \`/introspect\`, \`/revoke\` and the cleanup run (\`e2e/bench/explain.sql\`, with literal values), planned on the big databases: each is served by an index (a primary key, or the index named) wherever its table has rows (PostgreSQL rightly scans \`failure_records\`, empty in these databases, rather than use its key)."
 		echo
 		echo '<details><summary>Plans</summary>'
 		echo
