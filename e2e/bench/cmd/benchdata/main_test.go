@@ -15,7 +15,9 @@ func TestCount(t *testing.T) {
 }
 
 func TestRunRefusesBadSettings(t *testing.T) {
-	env := func(k string) string { return map[string]string{"BENCHSEED_PASSWORD": "pw", "BENCHSEED_CLIENT_SECRET": "s"}[k] }
+	env := func(k string) string {
+		return map[string]string{"BENCHSEED_PASSWORD": "pw", "BENCHSEED_CLIENT_SECRET": "s"}[k]
+	}
 	formats := []string{"-user-format", "u%d", "-client-format", "c%d", "-token-format", "t%d"}
 	tests := []struct {
 		name string
