@@ -121,3 +121,4 @@ down:
 bench: build
 	$(GO) build -trimpath -o $(BIN)/loadtest ./e2e/bench/cmd/loadtest
 	BIN=$(BIN) bash e2e/bench/run.sh
+	BIN=$(BIN) GO=$(GO) bash e2e/bench/data.sh

@@ -33,25 +33,12 @@ for b in authserver resourceserver loadtest; do
 done
 
 tmp=$(mktemp -d)
-pids=()
-stop_servers() {
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	pids=()
-}
+source "$root/e2e/bench/lib.sh"
 cleanup() {
 	stop_servers
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# free_port prints the first port from $1 on that nothing on 127.0.0.1
-# accepts connections on.
-free_port() {
-	local p=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-	echo "$p"
-}
 
 mkdir -p "$(dirname "$out")"
 suites=${SUITES:-$tmp}

@@ -96,6 +96,10 @@ type Config struct {
 	// RegistrationUnusedTTL is how long a registered client that has never
 	// obtained a token is kept (24h); 0 keeps it.
 	RegistrationUnusedTTL time.Duration
+	// CleanupInterval is how often expired refresh tokens, revocation
+	// records, codes, sessions and unused registered clients are deleted
+	// (10m).
+	CleanupInterval time.Duration
 
 	// The Bootstrap settings describe the user and clients serve creates
 	// the first time it runs on a database, and never again (package

@@ -35,6 +35,7 @@ func Defaults() Config {
 		RegistrationGrants:        []string{"authorization_code", "refresh_token"},
 		RegistrationMaxPerAddress: 20,
 		RegistrationUnusedTTL:     24 * time.Hour,
+		CleanupInterval:           10 * time.Minute,
 		BootstrapAudience:         []string{"search-api"},
 		BootstrapScopes:           []string{"search"},
 	}
@@ -74,6 +75,7 @@ var table = settings.Table[Config]{EnvPrefix: "AUTH_", Settings: []settings.Sett
 	{Name: "registration-scopes", Usage: "comma-separated API `scopes` registered clients may ask for, beyond openid, profile and email", Field: func(c *Config) any { return (*settings.List)(&c.RegistrationScopes) }},
 	{Name: "registration-audiences", Usage: "comma-separated `audiences` of registered clients' access tokens", Field: func(c *Config) any { return (*settings.List)(&c.RegistrationAudiences) }},
 	{Name: "registration-max-per-address", Usage: "clients one source address (IPv6: one /64) may register an hour; 0 turns the limit off", Field: func(c *Config) any { return &c.RegistrationMaxPerAddress }},
+	{Name: "cleanup-interval", Usage: "how often expired refresh grants, grants revoked over an hour ago, rotated refresh tokens over an hour past their expiry, expired revocation records, codes and sessions, and unused registered clients, are deleted", Field: func(c *Config) any { return &c.CleanupInterval }},
 	{Name: "registration-unused-ttl", Usage: "how long a registered client that never obtained a token is kept; 0 keeps it", Field: func(c *Config) any { return &c.RegistrationUnusedTTL }},
 	{Name: "bootstrap-user", Usage: "serve: `name` of a user to create the first time the server runs on the database, and never again", Field: func(c *Config) any { return &c.BootstrapUser }},
 	{Name: "bootstrap-password", Usage: "serve: `password` of --bootstrap-user; prefer the environment variable, as flags are visible to every local user", Field: func(c *Config) any { return &c.BootstrapPassword }},

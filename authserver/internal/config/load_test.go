@@ -49,6 +49,7 @@ func TestDefaults(t *testing.T) {
 		RegistrationGrants:        []string{"authorization_code", "refresh_token"},
 		RegistrationMaxPerAddress: 20,
 		RegistrationUnusedTTL:     24 * time.Hour,
+		CleanupInterval:           10 * time.Minute,
 		BootstrapAudience:         []string{"search-api"},
 		BootstrapScopes:           []string{"search"},
 	}
@@ -101,6 +102,7 @@ func TestLoadEverySetting(t *testing.T) {
 		{"registration-scopes", "search,files", func(c Config) any { return strings.Join(c.RegistrationScopes, " ") }, "search files"},
 		{"registration-audiences", "search-api", func(c Config) any { return strings.Join(c.RegistrationAudiences, " ") }, "search-api"},
 		{"registration-max-per-address", "5", func(c Config) any { return c.RegistrationMaxPerAddress }, 5},
+		{"cleanup-interval", "1m", func(c Config) any { return c.CleanupInterval }, time.Minute},
 		{"registration-unused-ttl", "1h", func(c Config) any { return c.RegistrationUnusedTTL }, time.Hour},
 		{"signing-alg", "ES256", func(c Config) any { return c.SigningAlg }, "ES256"},
 		{"key-activate-after", "1h", func(c Config) any { return c.KeyActivateAfter }, time.Hour},

@@ -100,6 +100,9 @@ func (c Config) Validate() error {
 	if c.RegistrationMaxPerAddress < 0 {
 		bad("--registration-max-per-address must not be negative, not %d; 0 turns the limit off", c.RegistrationMaxPerAddress)
 	}
+	if c.CleanupInterval <= 0 {
+		bad("--cleanup-interval must be positive, not %s", FormatDuration(c.CleanupInterval))
+	}
 	if c.RegistrationUnusedTTL < 0 {
 		bad("--registration-unused-ttl must not be negative, not %s; 0 keeps unused clients", FormatDuration(c.RegistrationUnusedTTL))
 	}

@@ -157,6 +157,7 @@ func TestValidateEveryProblem(t *testing.T) {
 		"--signing-alg", "--key-activate-after", "--jwks-max-age", "--bcrypt-cost", "--log-level",
 		"--log-format", "--shutdown-timeout", "--login-max-failures", "--login-lockout", "--trusted-proxies",
 		"--registration \"sometimes\"", "--registration-grants", "--registration-max-per-address", "--registration-unused-ttl",
+		"--cleanup-interval",
 	}
 	errs := unjoin(err)
 	if len(errs) != len(want) {

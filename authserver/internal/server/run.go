@@ -34,10 +34,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// cleanupInterval is how often expired refresh tokens and revocations are
-// deleted.
-const cleanupInterval = 10 * time.Minute
-
 // Server is the authorization server, assembled.
 type Server struct {
 	cfg     config.Config
@@ -363,7 +359,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) cleanup(ctx context.Context) {
-	every(ctx, cleanupInterval, func() {
+	every(ctx, s.cfg.CleanupInterval, func() {
 		n, err := s.store.DeleteExpired(ctx, s.now())
 		if err != nil {
 			s.logger.Warn("cleanup of expired records failed", "err", err)

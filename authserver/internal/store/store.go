@@ -270,7 +270,10 @@ type Store interface {
 	RevokeSigningKey(ctx context.Context, id string, now time.Time) error
 
 	// DeleteExpired removes refresh tokens and families whose absolute
-	// expiry is before now, revocation records past their token's
+	// expiry is before now, families revoked more than an hour before
+	// now, rotated tokens more than an hour past their own expiry (their
+	// replay is refused as expired, so it reveals no reuse any more),
+	// revocation records past their token's
 	// expiry, browser sessions past theirs, authorization codes an
 	// hour past theirs (so that a second use is still recognised), and
 	// failure records past their ForgetAt. It returns how many records it

@@ -20,6 +20,15 @@ var (
 	// and a family being rotated is left for a later run.
 	qExpiredFamilies = newQuery(`SELECT id FROM refresh_families WHERE expires_at < ?
 ORDER BY expires_at LIMIT ? {for update skip locked}`)
+	// qRevokedFamilies picks revoked families as qExpiredFamilies picks
+	// expired ones.
+	qRevokedFamilies = newQuery(`SELECT id FROM refresh_families WHERE revoked_at < ?
+ORDER BY revoked_at LIMIT ? {for update skip locked}`)
+	// qDeleteUsedTokens deletes rotated tokens past their own expiry: the
+	// refresh grant refuses an expired token before it looks at whether
+	// it was used, so such a token can no longer reveal a reuse.
+	qDeleteUsedTokens = newQuery(`DELETE FROM refresh_tokens WHERE id IN (
+	SELECT id FROM refresh_tokens WHERE used_at IS NOT NULL AND expires_at < ? LIMIT ? {for update skip locked})`)
 	qDeleteFamiliesTokens = newQuery(`DELETE FROM refresh_tokens WHERE family_id {in list}`)
 	qDeleteFamilies       = newQuery(`DELETE FROM refresh_families WHERE id {in list}`)
 	qDeleteRevocations    = newQuery(`DELETE FROM revoked_access_tokens WHERE jti IN (
@@ -35,12 +44,22 @@ ORDER BY expires_at LIMIT ? {for update skip locked}`)
 // the grant of the first.
 const codeRetention = time.Hour
 
+// grantRetention is how long a revoked refresh family, and a rotated
+// refresh token past its expiry, are kept before they are deleted: long
+// enough to look at in an investigation, short enough that revoked and
+// rotated grants do not pile up. Deleting them changes no answer: a token
+// of a family that is gone, or a used token that expired, is refused as
+// invalid_grant and introspects as inactive either way.
+const grantRetention = time.Hour
+
 // DeleteExpired removes the refresh families whose absolute expiry is before
-// now, with all their tokens, and the access-token revocation records whose
-// token expired before now. It works in batches of short transactions until
-// nothing expired is left, and returns how many rows it removed (tokens,
-// families and revocation records). Tokens of live families are kept even
-// past their own expiry, so that replaying one is still detected as reuse.
+// now, and those revoked more than grantRetention before now, with all
+// their tokens; the rotated tokens that expired more than grantRetention
+// before now; and the access-token revocation records whose token expired
+// before now. It works in batches of short transactions until nothing
+// expired is left, and returns how many rows it removed (tokens, families
+// and revocation records). Unused tokens of live families are kept past
+// their own expiry (their family's current token, refused when presented).
 //
 // Every process sharing the database may run it at the same time: on
 // PostgreSQL each batch locks the rows it picks with FOR UPDATE SKIP
@@ -54,31 +73,21 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 
 func (s *Store) deleteExpired(ctx context.Context, now time.Time, batch int) (int, error) {
 	cutoff := (*nanos)(&now)
+	retained := now.Add(-grantRetention)
 	total := 0
 	steps := []struct {
 		what string
 		run  func() (picked, removed int, err error)
 	}{
 		{"refresh families", func() (int, int, error) {
-			var picked, removed int
-			err := s.inTx(ctx, func(tx tx) error {
-				ids, err := s.expiredFamilies(tx, cutoff, batch)
-				picked, removed = len(ids), 0
-				if err != nil || len(ids) == 0 {
-					return err
-				}
-				// Tokens first, so that they are counted; the families'
-				// locks keep new tokens out until the families are gone.
-				for _, q := range []query{qDeleteFamiliesTokens, qDeleteFamilies} {
-					n, err := tx.exec(q, s.d.list(&ids))
-					if err != nil {
-						return err
-					}
-					removed += int(n)
-				}
-				return nil
-			})
-			return picked, removed, err
+			return s.deleteFamilies(ctx, qExpiredFamilies, cutoff, batch)
+		}},
+		{"revoked refresh families", func() (int, int, error) {
+			return s.deleteFamilies(ctx, qRevokedFamilies, (*nanos)(&retained), batch)
+		}},
+		{"rotated refresh tokens", func() (int, int, error) {
+			n, err := s.exec(ctx, qDeleteUsedTokens, (*nanos)(&retained), batch)
+			return int(n), int(n), err
 		}},
 		{"revoked access tokens", func() (int, int, error) {
 			n, err := s.exec(ctx, qDeleteRevocations, cutoff, batch)
@@ -120,10 +129,35 @@ func (s *Store) deleteExpired(ctx context.Context, now time.Time, batch int) (in
 	return total, nil
 }
 
-// expiredFamilies returns the IDs of at most batch families that expired
-// before cutoff.
-func (s *Store) expiredFamilies(tx tx, cutoff *nanos, batch int) ([]string, error) {
-	rows, err := tx.query(qExpiredFamilies, cutoff, batch)
+// deleteFamilies deletes, in one transaction, the families (at most
+// batch) that pick, a query with the parameters cutoff and batch, selects
+// and locks, with their tokens. It returns how many families it picked and
+// how many rows it removed.
+func (s *Store) deleteFamilies(ctx context.Context, pick query, cutoff *nanos, batch int) (picked, removed int, err error) {
+	err = s.inTx(ctx, func(tx tx) error {
+		ids, err := s.pickFamilies(tx, pick, cutoff, batch)
+		picked, removed = len(ids), 0
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		// Tokens first, so that they are counted; the families' locks
+		// keep new tokens out until the families are gone.
+		for _, q := range []query{qDeleteFamiliesTokens, qDeleteFamilies} {
+			n, err := tx.exec(q, s.d.list(&ids))
+			if err != nil {
+				return err
+			}
+			removed += int(n)
+		}
+		return nil
+	})
+	return picked, removed, err
+}
+
+// pickFamilies returns the IDs of the families (at most batch) that pick
+// selects.
+func (s *Store) pickFamilies(tx tx, pick query, cutoff *nanos, batch int) ([]string, error) {
+	rows, err := tx.query(pick, cutoff, batch)
 	if err != nil {
 		return nil, err
 	}

@@ -173,23 +173,20 @@ func (s *Store) GetRefreshFamily(ctx context.Context, id string) (store.RefreshF
 }
 
 // RevokeRefreshFamily revokes a family at now. A family that is already
-// revoked keeps its first revocation time.
+// revoked keeps its first revocation time. The revocation is one statement
+// on its own, one round trip with no transaction around it; only when it
+// changed nothing is the family read, to tell an unknown family
+// (store.ErrNotFound) from one revoked already: a family is never
+// unrevoked, so nothing between the two can make the answer wrong.
 func (s *Store) RevokeRefreshFamily(ctx context.Context, id string, now time.Time) error {
 	if err := sqlcodec.RequireTimes(now); err != nil {
 		return s.errs.Prefix("revoke refresh family", err)
 	}
-	err := s.inTx(ctx, func(tx tx) error {
-		res, err := tx.exec(qRevokeFamily, (*nanos)(&now), id)
-		if err != nil {
-			return err
-		}
-		if mustAffect(res) == nil {
-			return nil
-		}
-		// Nothing to revoke: store.ErrNotFound unless it is revoked already.
-		_, err = families.scan(s.d, tx.queryRow(families.get, id))
+	n, err := s.exec(ctx, qRevokeFamily, (*nanos)(&now), id)
+	if err == nil && mustAffect(n) != nil {
+		_, err = get(ctx, s, families, "revoke refresh family", id)
 		return err
-	})
+	}
 	return s.wrap("revoke refresh family", err)
 }
 

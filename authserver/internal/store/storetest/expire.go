@@ -78,6 +78,46 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 	}
 }
 
+// testDeleteRevokedAndRotated checks that DeleteExpired removes families
+// revoked more than an hour ago, with their tokens, and rotated tokens
+// more than an hour past their expiry, and keeps the rest.
+func testDeleteRevokedAndRotated(t *testing.T, s store.Store) {
+	now := at(100 * 24 * time.Hour)
+	revokedAt := func(id string, ago time.Duration) {
+		f := sampleFamily(id, "web", "alice", now.Add(-3*time.Hour))
+		must(t, "CreateRefreshToken", s.CreateRefreshToken(ctx(t), f, sampleToken(id+"-t1", f, f.CreatedAt)))
+		must(t, "RevokeRefreshFamily", s.RevokeRefreshFamily(ctx(t), id, now.Add(-ago)))
+	}
+	revokedAt("rev-old", time.Hour+time.Nanosecond)
+	revokedAt("rev-new", 30*time.Minute)
+	// A chain whose first two tokens were rotated and expired a day ago,
+	// and whose last, unused, expired too.
+	chain := sampleFamily("chain", "web", "bob", now.Add(-2*tokenLife-2*time.Hour))
+	must(t, "CreateRefreshToken", s.CreateRefreshToken(ctx(t), chain, sampleToken("chain-t1", chain, chain.CreatedAt)))
+	for i, at := range []time.Time{chain.CreatedAt.Add(time.Hour), chain.CreatedAt.Add(2 * time.Hour)} {
+		must(t, "RotateRefreshToken", rotate(s, ctx(t), fmt.Sprintf("chain-t%d", i+1), at,
+			sampleToken(fmt.Sprintf("chain-t%d", i+2), chain, at)))
+	}
+	// A rotated token that expired half an hour ago: kept.
+	recent := sampleFamily("recent", "web", "bob", now.Add(-tokenLife-30*time.Minute))
+	must(t, "CreateRefreshToken", s.CreateRefreshToken(ctx(t), recent, sampleToken("recent-t1", recent, recent.CreatedAt)))
+	must(t, "RotateRefreshToken", rotate(s, ctx(t), "recent-t1", recent.CreatedAt.Add(time.Minute),
+		sampleToken("recent-t2", recent, recent.CreatedAt.Add(time.Minute))))
+
+	if total, want := deleteAllExpired(t, s, now), 2+2; total != want { // rev-old and its token, chain-t1, chain-t2
+		t.Fatalf("DeleteExpired removed %d records, want %d", total, want)
+	}
+	_, err := s.GetRefreshFamily(ctx(t), "rev-old")
+	wantErr(t, "family revoked over an hour ago", err, store.ErrNotFound)
+	for _, id := range []string{"rev-old-t1", "chain-t1", "chain-t2"} {
+		_, _, err := s.GetRefreshToken(ctx(t), id)
+		wantErr(t, "token "+id, err, store.ErrNotFound)
+	}
+	for _, id := range []string{"rev-new-t1", "chain-t3", "recent-t1", "recent-t2"} {
+		getToken(t, s, id)
+	}
+}
+
 // testDeleteExpiredMany checks that repeated calls remove everything even
 // when there is more than a backend may remove in one call.
 func testDeleteExpiredMany(t *testing.T, s store.Store) {

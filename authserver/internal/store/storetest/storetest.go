@@ -87,6 +87,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"DeleteExpired", testDeleteExpired},
 		{"DeleteExpiredMany", testDeleteExpiredMany},
+		{"DeleteRevokedAndRotated", testDeleteRevokedAndRotated},
 
 		{"SignInClient", testSignInClient},
 		{"RefreshFamilyWithoutToken", testRefreshFamilyWithoutToken},
