@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/fastsafe/fastsafe/authserver/internal/store"
 	"github.com/fastsafe/fastsafe/authserver/internal/store/pgtest"
 	"github.com/fastsafe/fastsafe/internal/logbuf"
+	"github.com/jackc/pgx/v5"
 )
 
 // sentinel reports whether err is one of the store's own errors, which
@@ -106,6 +108,28 @@ func inspect(t *testing.T, s *Store, oldID, nextID, familyID string) tokenState 
 	return st
 }
 
+// settle waits until no connection named app is busy on the server: none
+// is running a statement or holding a transaction open.
+func settle(t *testing.T, conn *pgx.Conn, app string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var busy int
+		err := conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
+WHERE application_name = $1 AND state IS DISTINCT FROM 'idle'`, app).Scan(&busy)
+		if err != nil {
+			t.Fatalf("settle: %v", err)
+		}
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("settle: %d connections named %s still busy after 30s", busy, app)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestRotationAllOrNothing cuts the connection after every few bytes a
 // rotation sends, in turn, from before its first statement to after its
 // commit: the database then holds either the whole rotation or none of it.
@@ -114,7 +138,15 @@ func TestRotationAllOrNothing(t *testing.T) {
 	// Commits need not reach the disk for this test, which makes many.
 	dsn := pgtest.WithParam(t, pgtest.DSN(t), "synchronous_commit", "off")
 	direct := openPostgres(t, dsn)
-	proxy, viaProxy := pgtest.NewProxy(t, dsn)
+	// The connection under test is named, so that the test can wait for
+	// the server to finish what it received before a cut.
+	const underTest = "rotation-under-test"
+	proxy, viaProxy := pgtest.NewProxy(t, pgtest.WithParam(t, dsn, "application_name", underTest))
+	watch, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(context.Background())
 	// One connection, so that every byte the proxy counts belongs to the
 	// rotation under test.
 	s := openPostgres(t, viaProxy, WithMaxConns(1))
@@ -142,6 +174,9 @@ func TestRotationAllOrNothing(t *testing.T) {
 		proxy.CutAfter(int64(i * step))
 		reuseErr := rotate(s, ctx, fam+"-t1", clock.Add(time.Minute), store.RefreshToken{ID: fam + "-x", ExpiresAt: clock.Add(time.Hour)})
 		proxy.Restore()
+		// A cut loses the answer, not always the request: a COMMIT that
+		// reached the server before the cut may still be running.
+		settle(t, watch, underTest)
 
 		rot := inspect(t, direct, fam+"-t2", fam+"-t3", fam)
 		switch {
