@@ -1,10 +1,11 @@
 # The resource server (search API) image, built from source. This is what
 # `make up` and `docker compose up --build` use; it needs the Go image
 # (GO_IMAGE: Docker Hub's golang:1.26 or a mirror's) and the Go module proxy
-# (GOPROXY). Both builder engines, the classic one and BuildKit, build it and
-# keep its layers: a change that touches no .go file, go.mod or go.sum (a
-# README, a deploy file) builds nothing, and a change to a .go file builds
-# the binary again without downloading a module.
+# (GOPROXY). It uses only instructions the classic builder, docker-compose
+# v1's, knows: no BuildKit cache mount. Its layers are ordered instead: a
+# change to no .go file, go.mod or go.sum (a README, a deploy file) builds
+# nothing, and a change to a .go file builds the binary again without
+# downloading a module.
 # Without any registry, `make images` builds the same final stage from a
 # binary compiled on the host: deploy/resourceserver.offline.Dockerfile.
 #

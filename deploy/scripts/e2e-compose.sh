@@ -5,7 +5,11 @@
 #
 #   - the images: under 35 MB (40 MB for oauth2-proxy), a numeric non-root
 #     user, no shell, an exec-form HEALTHCHECK, and the same final stage as
-#     the source build;
+#     the source build, whose two servers' Dockerfiles copy every module of
+#     go.work and share their module layers;
+#   - the start of make demo and make up (deploy/scripts/demo.sh) with the
+#     Compose installed: a service that cannot start fails it at once, with
+#     its logs; then every service is healthy when it returns;
 #   - a token for the demo user of .env, checked field by field, accepted by
 #     /search through the published port; the README's curl lines, verbatim;
 #   - the confidential client's client_credentials grant, the public docs
