@@ -200,11 +200,10 @@ for name in authserver resourceserver oauth2-proxy; do
 done
 
 step "the source Dockerfiles name every module of go.work, and share their module layers"
-# module_lines FILE: the lines of a source Dockerfile from its first
-# instruction to the copy of the binary's own directory, without comments:
-# the Go image, the module files, the download, the shared source.
+# module_lines FILE: the lines of a source Dockerfile's first stage, without
+# comments: the Go image, the module files, the download, the shared source.
 module_lines() {
-  awk '/^COPY (authserver|resourceserver)\/ /{exit} /^ARG GO_IMAGE/{on=1} on && !/^#/' "$1"
+  awk '/^FROM modules AS imports/{exit} /^ARG GO_IMAGE/{on=1} on && !/^#/' "$1"
 }
 diff <(module_lines deploy/authserver.Dockerfile) <(module_lines deploy/resourceserver.Dockerfile) ||
   fail "deploy/authserver.Dockerfile and deploy/resourceserver.Dockerfile differ before the binary's source: they would not share the module download"
