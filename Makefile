@@ -17,7 +17,7 @@ export CGO_ENABLED ?= 0
 
 .PHONY: all build test fmt-check vet staticcheck unit tidy clean helm chart
 .PHONY: bench
-.PHONY: image-bins images demo down
+.PHONY: image-bins images up demo down
 
 all: build
 
@@ -85,9 +85,9 @@ clean:
 	rm -rf $(BIN)
 
 # Containers: docker-compose.yml runs both servers and the demo relying party
-# (oauth2-proxy). `docker compose up --build` builds the images from source
-# (deploy/*.Dockerfile, needs Docker Hub); these targets build the same images
-# from binaries compiled here, pulling nothing.
+# (oauth2-proxy). `make up` builds the images from source (deploy/*.Dockerfile,
+# needs Docker Hub's Go image); `make images` and `make demo` build the same
+# images from binaries compiled here, pulling nothing.
 IMAGE_BIN   := $(BIN)/image
 # Keep in step with the go build line of deploy/*.Dockerfile.
 IMAGE_FLAGS := -trimpath -tags nomsgpack -ldflags='-s -w'
@@ -106,6 +106,11 @@ image-bins:
 ## fastsafe/oauth2-proxy:local (the demo relying party), offline
 images: image-bins
 	deploy/scripts/images.sh
+
+## up: build the images from source, start docker-compose.yml, wait until
+## healthy, with docker compose (v2) or docker-compose (v1), whichever is here
+up:
+	deploy/scripts/demo.sh up --build
 
 ## demo: build the images offline, start docker-compose.yml, wait until healthy
 demo: images

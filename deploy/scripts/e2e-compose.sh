@@ -5,7 +5,11 @@
 #
 #   - the images: under 35 MB (40 MB for oauth2-proxy), a numeric non-root
 #     user, no shell, an exec-form HEALTHCHECK, and the same final stage as
-#     the source build;
+#     the source build, whose two servers' Dockerfiles copy every module of
+#     go.work and share their module layers;
+#   - the start of make demo and make up (deploy/scripts/demo.sh) with the
+#     Compose installed: a service that cannot start fails it at once, with
+#     its logs; then every service is healthy when it returns;
 #   - a token for the demo user of .env, checked field by field, accepted by
 #     /search through the published port; the README's curl lines, verbatim;
 #   - the confidential client's client_credentials grant, the public docs
@@ -195,6 +199,21 @@ for name in authserver resourceserver oauth2-proxy; do
     fail "the final stages of deploy/$name.Dockerfile and deploy/$name.offline.Dockerfile differ"
 done
 
+step "the source Dockerfiles name every module of go.work, and share their module layers"
+# module_lines FILE: the lines of a source Dockerfile's first stage, without
+# comments: the Go image, the module files, the download, the shared source.
+module_lines() {
+  awk '/^FROM modules AS imports/{exit} /^ARG GO_IMAGE/{on=1} on && !/^#/' "$1"
+}
+diff <(module_lines deploy/authserver.Dockerfile) <(module_lines deploy/resourceserver.Dockerfile) ||
+  fail "deploy/authserver.Dockerfile and deploy/resourceserver.Dockerfile differ before the binary's source: they would not share the module download"
+for module in $(sed -nE 's#^[[:space:]]*\./([^[:space:]]+)$#\1#p' go.work); do
+  grep -qx "COPY $module/go.mod $module/go.sum $module/" deploy/authserver.Dockerfile ||
+    fail "deploy/authserver.Dockerfile does not copy the go.mod and go.sum of the module $module of go.work"
+  grep -qx -e "!$module" -e "!$module/go.mod" -e "!${module%%/*}" .dockerignore ||
+    fail ".dockerignore leaves out the module $module of go.work"
+done
+
 step "build the images without a registry"
 t0=$SECONDS
 make -s image-bins
@@ -230,10 +249,28 @@ image_files "$RP_IMAGE" >"$TMP/files-oauth2-proxy"
 expect_eq "$RP_IMAGE files" "$(awk '$1 ~ /^-/ && $3 > 0 {print $NF}' "$TMP/files-oauth2-proxy" | sort | tr '\n' ' ')" \
   "etc/oauth2-proxy/alpha-config.yaml etc/oauth2-proxy/oauth2-proxy.cfg usr/local/bin/healthcheck usr/local/bin/oauth2-proxy "
 
-step "docker compose up, and wait until every service is healthy"
+step "make demo's start: a service that fails is reported with its logs, at once"
+# The start of `make demo` and `make up` (deploy/scripts/demo.sh), with the
+# Compose of this machine: an auth server that cannot start must fail it,
+# with its logs, well before UP_TIMEOUT, rather than wait or succeed.
 t0=$SECONDS
-compose_within 180 up -d --no-build
-wait_healthy 120 authserver resourceserver oauth2-proxy
+if AUTH_SIGNING_ALG=none UP_TIMEOUT=100 deploy/scripts/demo.sh up >"$TMP/up-fail" 2>&1; then
+  fail "demo.sh up succeeded with an auth server that cannot start: $(cat "$TMP/up-fail")"
+fi
+grep -q 'ERROR: authserver is \(exited\|restarting\|unhealthy\), not healthy' "$TMP/up-fail" ||
+  fail "demo.sh up did not name the failing service: $(cat "$TMP/up-fail")"
+grep -q 'signing-alg "none" is not one of' "$TMP/up-fail" || fail "demo.sh up did not show the auth server's logs: $(cat "$TMP/up-fail")"
+((SECONDS - t0 < 90)) || fail "demo.sh up took $((SECONDS - t0))s to report the failure"
+echo "the failure was reported in $((SECONDS - t0))s"
+teardown
+
+step "make demo's start: docker compose up, and wait until every service is healthy"
+t0=$SECONDS
+deploy/scripts/demo.sh up >"$TMP/up" 2>&1 || fail "demo.sh up failed: $(cat "$TMP/up")"
+grep -q '^fastsafe is up' "$TMP/up" || fail "demo.sh up did not say that fastsafe is up: $(cat "$TMP/up")"
+for service in authserver resourceserver oauth2-proxy; do
+  expect_eq "health of $service after demo.sh up" "$(health "$service")" healthy
+done
 echo "healthy ${SECONDS}s after the start, $((SECONDS - t0))s after up"
 volume=$(docker volume ls -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" | grep authdata || true)
 [[ -n "$volume" ]] || fail "no authdata volume"

@@ -27,7 +27,8 @@ log() {
 
 # need_docker fails unless docker and Docker Compose are installed and the
 # daemon answers. It sets COMPOSE to the Compose command: the
-# `docker compose` plugin if there is one, else the docker-compose program.
+# `docker compose` plugin (Compose v2) if there is one, else the
+# docker-compose program (Compose v1, which has no `up --wait`).
 need_docker() {
   command -v docker >/dev/null 2>&1 || die "docker is not installed; it is required"
   timeout 30 docker info >/dev/null 2>&1 || die "the docker daemon does not answer (is it running, and may this user use it?)"
@@ -38,6 +39,11 @@ need_docker() {
   else
     die "neither 'docker compose' nor 'docker-compose' is installed; one is required"
   fi
+}
+
+# compose_v2 succeeds if COMPOSE is the docker compose plugin.
+compose_v2() {
+  [[ "${COMPOSE[*]}" == "docker compose" ]]
 }
 
 # compose runs Docker Compose on docker-compose.yml.
@@ -91,7 +97,8 @@ load_demo_env() {
 }
 
 # health prints the health status of a compose service's container:
-# starting, healthy, unhealthy, or "absent" if it has no container.
+# starting, healthy or unhealthy while it runs; restarting, exited or dead
+# once its process has ended; "absent" if it has no container.
 health() {
   local id
   id=$(compose ps -q "$1" 2>/dev/null || true)
@@ -99,23 +106,24 @@ health() {
     echo absent
     return
   fi
-  docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo absent
+  docker inspect -f '{{if ne .State.Status "running"}}{{.State.Status}}{{else if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}' "$id" 2>/dev/null || echo absent
 }
 
 # wait_healthy SECONDS SERVICE... waits until every service is healthy, at
-# most SECONDS in all, and fails with the services' logs otherwise.
+# most SECONDS in all, and fails with the failing service's logs as soon as
+# one is unhealthy or its process has ended, or when the time is up.
 wait_healthy() {
   local limit=$1 service status
   shift
-  local deadline=$((SECONDS + limit))
+  local start=$SECONDS deadline=$((SECONDS + limit))
   for service in "$@"; do
     while :; do
       status=$(health "$service")
       [[ "$status" == healthy ]] && break
-      if ((SECONDS >= deadline)) || [[ "$status" == unhealthy ]]; then
+      if ((SECONDS >= deadline)) || [[ "$status" =~ ^(unhealthy|restarting|exited|dead)$ ]]; then
         compose ps >&2 || true
-        compose logs --tail=50 "$service" >&2 || true
-        die "$service is $status, not healthy, after ${limit}s"
+        compose logs --no-color --tail=50 "$service" >&2 || true
+        die "$service is $status, not healthy, $((SECONDS - start))s after the start (at most ${limit}s)"
       fi
       sleep 1
     done
