@@ -179,7 +179,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d.exchanged {
 		resp.IssuedTokenType = TokenTypeAccessToken
 	}
-	_, _ = w.Write(resp.appendJSON(make([]byte, 0, resp.size())))
+	resp.write(w)
 }
 
 // IssueCode issues the authorization code the authorization endpoint

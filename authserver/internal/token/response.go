@@ -2,7 +2,10 @@ package token
 
 import (
 	"encoding/json"
+	"io"
+	"slices"
 	"strconv"
+	"sync"
 )
 
 // response is the successful token response of RFC 6749 §5.1.
@@ -16,6 +19,18 @@ type response struct {
 	// IssuedTokenType is the type of the token a token exchange issued
 	// (RFC 8693 §2.2.1).
 	IssuedTokenType string `json:"issued_token_type,omitempty"`
+}
+
+// responseBufs holds the buffers responses are written from: a writer
+// does not keep what it is given (io.Writer), so each serves again.
+var responseBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// write writes the response's JSON to w.
+func (r *response) write(w io.Writer) {
+	b := responseBufs.Get().(*[]byte)
+	*b = r.appendJSON(slices.Grow((*b)[:0], r.size()))
+	_, _ = w.Write(*b)
+	responseBufs.Put(b)
 }
 
 // appendJSON appends the response as json.NewEncoder(w).Encode(r) writes

@@ -78,3 +78,20 @@ func TestResponseSize(t *testing.T) {
 		}
 	}
 }
+
+// TestResponseWrite: a pooled buffer written from again holds only the new
+// response, after a longer one.
+func TestResponseWrite(t *testing.T) {
+	for _, r := range []response{
+		{AccessToken: "a.b.c", TokenType: "DPoP", ExpiresIn: 3600, RefreshToken: "r_-0", Scope: "openid search", IDToken: "i.d.t", IssuedTokenType: TokenTypeAccessToken},
+		{AccessToken: "x", TokenType: "Bearer", ExpiresIn: 1},
+		{AccessToken: "<escaped>", TokenType: "Bearer"},
+		{AccessToken: "y", TokenType: "Bearer", ExpiresIn: 2},
+	} {
+		var w bytes.Buffer
+		r.write(&w)
+		if want := r.appendJSON(nil); !bytes.Equal(w.Bytes(), want) {
+			t.Errorf("write\n%s\nwant\n%s", w.Bytes(), want)
+		}
+	}
+}
