@@ -157,9 +157,8 @@ type Assertions struct {
 // verified with the issuer's keys). Every failure is the same
 // invalid_client to the caller.
 func (as *Assertions) check(ctx context.Context, c store.Client, a *assertion) error {
-	failed := oautherr.InvalidClient("client authentication failed")
 	if !c.UsesAssertion() {
-		return failed
+		return failed()
 	}
 	now := as.Now()
 	var (
@@ -170,12 +169,12 @@ func (as *Assertions) check(ctx context.Context, c store.Client, a *assertion) e
 	)
 	if c.AssertionIssuer != "" {
 		if a.issuer != c.AssertionIssuer || a.subject != c.AssertionSubject {
-			return failed
+			return failed()
 		}
 		ti, terr := as.Store.GetTrustedIssuer(ctx, a.issuer)
 		switch {
 		case errors.Is(terr, store.ErrNotFound):
-			return failed
+			return failed()
 		case terr != nil:
 			return oautherr.Unavailable(terr)
 		}
@@ -184,30 +183,30 @@ func (as *Assertions) check(ctx context.Context, c store.Client, a *assertion) e
 			want = []string{ti.Audience}
 		}
 		if !audienceIn(a.audience, want) {
-			return failed
+			return failed()
 		}
 		lifetime, once = MaxWorkloadLifetime, false
 		if err := as.checkTimes(a, now, lifetime, once); err != nil {
-			return failed
+			return failed()
 		}
 		keys, err = as.Keys.Issuer(ctx, ti, a.kid)
 	} else {
 		if a.issuer != c.ID || a.subject != c.ID {
-			return failed
+			return failed()
 		}
 		if !audienceIn(a.audience, append([]string{as.Issuer, as.TokenEndpoint}, as.Endpoints...)) {
-			return failed
+			return failed()
 		}
 		if err := as.checkTimes(a, now, lifetime, once); err != nil {
-			return failed
+			return failed()
 		}
 		keys, err = as.Keys.Client(ctx, c, a.kid)
 	}
 	if err != nil {
-		return failed
+		return failed()
 	}
 	if !verifiedByOne(a, keys) {
-		return failed
+		return failed()
 	}
 	if !once {
 		return nil

@@ -110,20 +110,20 @@ func extractAssertion(form url.Values) (Credentials, error) {
 // decodeBasic decodes "Basic" credentials: base64 of
 // form-urlencoded(id) ":" form-urlencoded(secret) (RFC 6749 §2.3.1).
 func decodeBasic(payload string) (id, sec string, err error) {
-	malformed := oautherr.InvalidClient("malformed Basic credentials")
+	malformed := func() error { return oautherr.InvalidClient("malformed Basic credentials") }
 	raw, err := base64.StdEncoding.DecodeString(payload)
 	if err != nil {
-		return "", "", malformed
+		return "", "", malformed()
 	}
 	encID, encSecret, ok := strings.Cut(string(raw), ":")
 	if !ok {
-		return "", "", malformed
+		return "", "", malformed()
 	}
 	if id, err = url.QueryUnescape(encID); err != nil || id == "" {
-		return "", "", malformed
+		return "", "", malformed()
 	}
 	if sec, err = url.QueryUnescape(encSecret); err != nil {
-		return "", "", malformed
+		return "", "", malformed()
 	}
 	return id, sec, nil
 }
@@ -186,22 +186,21 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, form 
 
 // Check verifies creds against the stored client.
 func (a *Authenticator) Check(ctx context.Context, creds Credentials, confidentialOnly bool) (store.Client, error) {
-	failed := oautherr.InvalidClient("client authentication failed")
 	if len(creds.ID) > maxIDLen {
 		secret.Equal(a.dummy, creds.Secret)
-		return store.Client{}, failed
+		return store.Client{}, failed()
 	}
 	c, err := a.clients.GetClient(ctx, creds.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		secret.Equal(a.dummy, creds.Secret)
-		return store.Client{}, failed
+		return store.Client{}, failed()
 	case err != nil:
 		return store.Client{}, oautherr.Unavailable(err)
 	}
 	if creds.Method == MethodPrivateKeyJWT {
 		if a.assertions == nil || creds.assertion == nil {
-			return store.Client{}, failed
+			return store.Client{}, failed()
 		}
 		if err := a.assertions.check(ctx, c, creds.assertion); err != nil {
 			return store.Client{}, err
@@ -210,12 +209,16 @@ func (a *Authenticator) Check(ctx context.Context, creds Credentials, confidenti
 	}
 	if c.Public() {
 		if confidentialOnly || creds.Secret != "" {
-			return store.Client{}, failed
+			return store.Client{}, failed()
 		}
 		return c, nil
 	}
 	if c.UsesAssertion() || creds.Secret == "" || !secret.Equal(c.SecretHash, creds.Secret) {
-		return store.Client{}, failed
+		return store.Client{}, failed()
 	}
 	return c, nil
 }
+
+// failed is every failure of Check, which the caller cannot tell apart;
+// made when one happens, not for every request.
+func failed() error { return oautherr.InvalidClient("client authentication failed") }

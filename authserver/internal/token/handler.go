@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -148,19 +147,6 @@ func NewHandler(opts Options, st Store, clients ClientAuthenticator, passwords l
 	}
 }
 
-// response is the successful token response of RFC 6749 §5.1.
-type response struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int64  `json:"expires_in"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	Scope        string `json:"scope,omitempty"`
-	IDToken      string `json:"id_token,omitempty"`
-	// IssuedTokenType is the type of the token a token exchange issued
-	// (RFC 8693 §2.2.1).
-	IssuedTokenType string `json:"issued_token_type,omitempty"`
-}
-
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var grant string
 	ti, d, idToken, err := h.serve(w, r, &grant)
@@ -193,7 +179,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d.exchanged {
 		resp.IssuedTokenType = TokenTypeAccessToken
 	}
-	_ = json.NewEncoder(w).Encode(resp)
+	resp.write(w)
 }
 
 // IssueCode issues the authorization code the authorization endpoint

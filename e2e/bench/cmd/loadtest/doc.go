@@ -10,9 +10,11 @@
 // seconds per phase: the public / (bare, and carrying the token) and the
 // protected /search of each resource server at full load, /search without
 // the cache against the CPU time of one signature verification; /search at
-// half its peak; password and client_credentials grants and the browser
-// sign-in flow (-signin-client) at full load, against the capacity of this
-// machine for their cryptography, timed in this process; the JWKS and
+// half its peak; the authorization server's bare GET /healthz, its floor;
+// password and client_credentials grants and the browser sign-in flow
+// (-signin-client) at full load, against the capacity of this machine for
+// their cryptography, timed in this process, and client_credentials also
+// against cores ÷ (the floor + one signature); the JWKS and
 // client_credentials latency, idle and while password grants saturate the
 // CPUs (-latency). A last sustained phase samples the servers' resident
 // memory, and a verified-token cache filled with the server's tokens gives

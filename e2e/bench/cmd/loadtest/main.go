@@ -170,6 +170,8 @@ func goals(o options) []bench.Goal {
 		{Key: "password/bcrypt util", What: "… its core utilisation: server CPU ÷ (cores × time)", Bound: 0.9},
 		{Key: "cc/sign", What: "client_credentials grants/s ÷ signing capacity (cores ÷ CPU time of one " + alg + " signature)", Bound: 0.8},
 		{Key: "cc/sign cpu", What: "… its CPU efficiency: one signature ÷ server CPU per grant", Bound: 0.8},
+		{Key: "cc/floor", What: "client_credentials grants/s ÷ its limit, cores ÷ (authorization server CPU per bare `GET /healthz` + CPU time of one " + alg + " signature)", Bound: 0.8},
+		{Key: "cc/floor cpu", What: "… the server's side: (CPU per bare `GET /healthz` + one " + alg + " signature) ÷ CPU per grant", Bound: 0.8},
 	}
 	if alg != "RS256" {
 		g = append(g, bench.Goal{Key: "cc per core", What: "client_credentials grants/s per core (" + alg + ")", Bound: 2000})
@@ -589,6 +591,17 @@ func (e *env) oneRun(ctx context.Context) (bench.RunResult, error) {
 	if e.o.signinClient != "" {
 		grants = append(grants, grantPhase{"signin/bcrypt", bcryptName, e.signInTarget(), bcryptLoad, bcryptOp, 8})
 	}
+	// The authorization server's floor: its CPU per request of the
+	// cheapest request through the same middleware (request id, metrics,
+	// request log, security headers, mux), as the resource server's bare
+	// / is for /search. A grant's limit is cores ÷ (floor + signature).
+	floor, err := bench.Run(ctx, e.client, e.get("GET /healthz (authorization server)", e.o.auth, "/healthz", false), e.full())
+	if err != nil {
+		return r, err
+	}
+	if err := e.record(&r, floor); err != nil {
+		return r, err
+	}
 	for _, g := range grants {
 		// The operation is timed before and after the phase, half of the
 		// repetitions each, so that a drift of the machine's speed over
@@ -623,6 +636,7 @@ func (e *env) oneRun(ctx context.Context) (bench.RunResult, error) {
 		fmt.Fprintln(e.out, line)
 		if g.key == "cc/sign" {
 			r.Ratios["cc per core"] = s.Throughput / float64(cores)
+			e.ccFloor(&r, s, floor, one)
 		}
 	}
 
@@ -637,6 +651,26 @@ func (e *env) oneRun(ctx context.Context) (bench.RunResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// ccFloor holds the client_credentials phase cc against its limit with
+// the authorization server's floor (CPU per bare request) and one
+// signature, and says how far the goal of one signature alone can be
+// reached: one ÷ (floor + one) is the best CPU efficiency a grant that
+// costs a bare request besides its signature can have.
+func (e *env) ccFloor(r *bench.RunResult, cc, floor bench.Summary, one time.Duration) {
+	if floor.CPU <= 0 {
+		return
+	}
+	limit := bench.Capacity(runtime.NumCPU(), floor.CPU+one)
+	r.Ratios["cc/floor"] = ratio(cc.Throughput, limit)
+	line := fmt.Sprintf("authorization server floor (bare GET /healthz): %s of CPU; limit with one %s signature %.1f/s; ratio %.3f; one signature ÷ (floor + one) %.3f",
+		floor.CPU.Round(time.Microsecond), e.o.alg, limit, r.Ratios["cc/floor"], ratio(float64(one), float64(floor.CPU+one)))
+	if cc.CPU > 0 {
+		r.Ratios["cc/floor cpu"] = ratio(float64(floor.CPU+one), float64(cc.CPU))
+		line += fmt.Sprintf("; (floor + signature) ÷ CPU per grant %.3f", r.Ratios["cc/floor cpu"])
+	}
+	fmt.Fprintln(e.out, line)
 }
 
 // latency measures the JWKS and client_credentials latency, idle and while

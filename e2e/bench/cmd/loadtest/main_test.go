@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -60,12 +62,51 @@ func TestGoalsNameEveryRatio(t *testing.T) {
 		for key, runs := range map[string]bool{
 			"signin/bcrypt": o.signinClient != "", "jwks p99 loaded/idle": o.latency,
 			"memory rs cache": o.sustain > 0, "cache bytes/token": o.cacheTokens > 0,
-			"search/token cache": true, "search/verify nocache cpu": true,
+			"search/token cache": true, "search/verify nocache cpu": true, "cc/floor": true, "cc/floor cpu": true,
 		} {
 			if seen[key] != runs {
 				t.Errorf("%s: goal %q present %v, want %v", alg, key, seen[key], runs)
 			}
 		}
+	}
+}
+
+// TestCCFloor: client_credentials against cores ÷ (the authorization
+// server's CPU per bare request + one signature), and the server's side of
+// it, only from the CPU times that were read.
+func TestCCFloor(t *testing.T) {
+	const one = 25 * time.Microsecond
+	cores := float64(runtime.NumCPU())
+	limit := cores / (55 * time.Microsecond).Seconds()
+	for _, tt := range []struct {
+		name      string
+		cc, floor bench.Summary
+		want      map[string]float64
+		line      string
+	}{
+		{"both read", bench.Summary{Throughput: limit / 2, CPU: 110 * time.Microsecond}, bench.Summary{CPU: 30 * time.Microsecond},
+			map[string]float64{"cc/floor": 0.5, "cc/floor cpu": 0.5}, "30µs of CPU"},
+		{"grant's CPU unread", bench.Summary{Throughput: limit / 4}, bench.Summary{CPU: 30 * time.Microsecond},
+			map[string]float64{"cc/floor": 0.25}, "one signature ÷ (floor + one) 0.455"},
+		{"floor unread", bench.Summary{Throughput: limit, CPU: 110 * time.Microsecond}, bench.Summary{}, map[string]float64{}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			e := &env{o: options{alg: "EdDSA"}, out: &out}
+			r := bench.RunResult{Ratios: map[string]float64{}}
+			e.ccFloor(&r, tt.cc, tt.floor, one)
+			if len(r.Ratios) != len(tt.want) {
+				t.Errorf("ratios %v, want %v", r.Ratios, tt.want)
+			}
+			for k, v := range tt.want {
+				if got := r.Ratios[k]; math.Abs(got-v) > 1e-9 {
+					t.Errorf("%s = %v, want %v", k, got, v)
+				}
+			}
+			if !strings.Contains(out.String(), tt.line) || (tt.line == "") != (out.Len() == 0) {
+				t.Errorf("printed %q, want it to hold %q", out.String(), tt.line)
+			}
+		})
 	}
 }
 
