@@ -60,7 +60,13 @@ chart: $(HELM)
 	FASTSAFE_HELM=$(HELM) $(GO) test -count=1 -run '^TestHelmChart' ./e2e/
 
 ## fuzz: run each fuzz target for FUZZTIME (the seed corpora run in `make test`)
-FUZZTIME ?= 15s
+## FUZZTIME is a count of inputs (200000x: seconds per target) or a duration
+## (30s). A count is the default: with a duration, Go 1.26's fuzzing
+## coordinator can fail a target that found nothing, "context deadline
+## exceeded" at the deadline (go.dev/issue/75804, fixed in Go 1.27).
+## FUZZMINIMIZETIME bounds the minimizing of each new input.
+FUZZTIME ?= 200000x
+FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS := \
 	./authserver/internal/form:FuzzParseBody \
 	./authserver/internal/clientauth:FuzzExtract \
@@ -74,7 +80,7 @@ fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
-		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) || exit 1; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) || exit 1; \
 	done
 
 ## tidy: go mod tidy in every module
