@@ -31,7 +31,7 @@ phase=${DATA_PHASE:-4s}
 sustain=${DATA_SUSTAIN:-120s}
 cost=${BCRYPT_COST:-10}
 pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
-small_tokens=5000 # enough for every refresh and revocation of the runs
+small_tokens=10000 # enough for every refresh and revocation of the runs, with the middle half left for introspection
 
 [ -x "$bin/authserver" ] || { echo "data.sh: $bin/authserver missing; run make bench" >&2; exit 1; }
 (cd "$root" && ${GO:-go} build -trimpath -o "$bin/benchseed" ./authserver/internal/cmd/benchseed &&
