@@ -70,14 +70,13 @@ func (s *Store) RevokeSigningKey(ctx context.Context, id string, now time.Time) 
 	if err := sqlcodec.RequireTimes(now); err != nil {
 		return s.errs.Prefix("revoke signing key", err)
 	}
-	err := s.inTx(ctx, func(tx tx) error {
-		n, err := tx.exec(qRevokeSigningKey, (*nanos)(&now), id)
-		if err != nil || n > 0 {
-			return err
-		}
-		// Nothing revoked: store.ErrNotFound unless it is revoked already.
-		_, err = signingKeys.scan(s.d, tx.queryRow(signingKeys.get, id))
+	// One statement, as RevokeRefreshFamily: a key is never unrevoked, so
+	// reading it after an UPDATE that changed nothing tells an unknown key
+	// (store.ErrNotFound) from one revoked already.
+	n, err := s.exec(ctx, qRevokeSigningKey, (*nanos)(&now), id)
+	if err == nil && n == 0 {
+		_, err = get(ctx, s, signingKeys, "revoke signing key", id)
 		return err
-	})
+	}
 	return s.wrap("revoke signing key", err)
 }

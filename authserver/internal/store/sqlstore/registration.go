@@ -23,7 +23,6 @@ var registrationTokens = newTable("registration_tokens", 1, func(_ *dialect, t *
 
 var (
 	qMarkClientUsed = newQuery(`UPDATE clients SET first_used_at = ? WHERE id = ? AND first_used_at IS NULL`)
-	qClientExists   = newQuery(`SELECT COUNT(*) FROM clients WHERE id = ?`)
 	qUnusedClients  = newQuery(`SELECT id FROM clients
 WHERE registration_token_hash IS NOT NULL AND first_used_at IS NULL AND created_at < ?`)
 	qUseRegistrationToken = newQuery(`UPDATE registration_tokens SET uses_left = uses_left - 1
@@ -38,11 +37,9 @@ func (s *Store) MarkClientUsed(ctx context.Context, id string, now time.Time) er
 	}
 	n, err := s.exec(ctx, qMarkClientUsed, (*nanos)(&now), id)
 	if err == nil && n == 0 {
-		var count int64
-		err = s.retryRead(ctx, func() error { return s.queryRow(ctx, qClientExists, id).Scan(&count) })
-		if err == nil && count == 0 {
-			err = store.ErrNotFound
-		}
+		// Nothing marked: store.ErrNotFound unless it is marked already.
+		_, err = get(ctx, s, clients, "mark client used", id)
+		return err
 	}
 	return s.wrap("mark client used", err)
 }
