@@ -39,12 +39,12 @@ type Passwords interface {
 type Throttle interface {
 	// AccountLocked reports whether the account (normalised user name) is
 	// locked out.
-	AccountLocked(username string) bool
+	AccountLocked(ctx context.Context, username string) bool
 	// LoginFailed records a failed login to username ("" when the name was
 	// not even valid) through clientID by r.
 	LoginFailed(r *http.Request, clientID, username string)
 	// LoginSucceeded clears the account's failures.
-	LoginSucceeded(username string)
+	LoginSucceeded(ctx context.Context, username string)
 }
 
 // Checker checks credentials.
@@ -85,7 +85,7 @@ func (c *Checker) Check(ctx context.Context, source *http.Request, clientID, nam
 	}
 	// While the account is locked out, the password is still compared, so
 	// that the answer takes as long as usual.
-	locked := c.throttle.AccountLocked(canonical)
+	locked := c.throttle.AccountLocked(ctx, canonical)
 	u, err := c.users.GetUser(ctx, canonical)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -104,7 +104,7 @@ func (c *Checker) Check(ctx context.Context, source *http.Request, clientID, nam
 		c.throttle.LoginFailed(source, clientID, canonical)
 		return store.User{}, ErrFailed
 	}
-	c.throttle.LoginSucceeded(canonical)
+	c.throttle.LoginSucceeded(ctx, canonical)
 	if rehash {
 		c.rehash(ctx, u.Username, password)
 	}
@@ -129,6 +129,6 @@ func (c *Checker) rehash(ctx context.Context, username, pw string) {
 // noThrottle is the Throttle of a checker without one.
 type noThrottle struct{}
 
-func (noThrottle) AccountLocked(string) bool                 { return false }
-func (noThrottle) LoginFailed(*http.Request, string, string) {}
-func (noThrottle) LoginSucceeded(string)                     {}
+func (noThrottle) AccountLocked(context.Context, string) bool { return false }
+func (noThrottle) LoginFailed(*http.Request, string, string)  {}
+func (noThrottle) LoginSucceeded(context.Context, string)     {}

@@ -41,11 +41,13 @@ type throttle struct {
 	cleared  []string
 }
 
-func (t *throttle) AccountLocked(name string) bool { return name == t.locked }
+func (t *throttle) AccountLocked(_ context.Context, name string) bool { return name == t.locked }
 func (t *throttle) LoginFailed(_ *http.Request, client, name string) {
 	t.failures = append(t.failures, client+"/"+name)
 }
-func (t *throttle) LoginSucceeded(name string) { t.cleared = append(t.cleared, name) }
+func (t *throttle) LoginSucceeded(_ context.Context, name string) {
+	t.cleared = append(t.cleared, name)
+}
 
 func TestCheck(t *testing.T) {
 	cheap, err := password.NewHasher(4, 0)

@@ -93,7 +93,6 @@ const storeTimeout = 2 * time.Second
 // back on counts of its own in memory.
 type sharedCounters struct {
 	records  Records
-	rules    [numKinds]rules
 	now      func() time.Time
 	log      *slog.Logger
 	fallback memoryCounters
@@ -110,6 +109,10 @@ func storeKey(k limitKey) string {
 	return k.kind.String() + ":" + hex.EncodeToString(d[:])
 }
 
+// rules returns the rules of a limit: those of the fallback's counts,
+// made from the same policy.
+func (s *sharedCounters) rules(k kind) rules { return s.fallback[k].rules }
+
 func countsOf(r store.FailureRecord) counts {
 	return counts{failures: r.Failures, lockouts: r.Lockouts, last: r.LastFailure, lockedUntil: r.LockedUntil}
 }
@@ -119,7 +122,7 @@ func (s *sharedCounters) locked(ctx context.Context, keys ...limitKey) []time.Du
 	var names []string
 	index := map[string]int{}
 	for i, k := range keys {
-		if s.rules[k.kind].enabled() {
+		if s.rules(k.kind).enabled() {
 			name := storeKey(k)
 			index[name] = i
 			names = append(names, name)
@@ -144,14 +147,14 @@ func (s *sharedCounters) locked(ctx context.Context, keys ...limitKey) []time.Du
 	}
 	for _, r := range recs {
 		if i, ok := index[r.Key]; ok {
-			out[i] = s.rules[keys[i].kind].lockedFor(countsOf(r), now)
+			out[i] = s.rules(keys[i].kind).lockedFor(countsOf(r), now)
 		}
 	}
 	return out
 }
 
 func (s *sharedCounters) fail(ctx context.Context, k limitKey) time.Duration {
-	rules := s.rules[k.kind]
+	rules := s.rules(k.kind)
 	if !rules.enabled() {
 		return 0
 	}
@@ -216,7 +219,7 @@ func (s *sharedCounters) run(ctx context.Context) {
 }
 
 func (s *sharedCounters) reset(ctx context.Context, k limitKey) {
-	if !s.rules[k.kind].enabled() {
+	if !s.rules(k.kind).enabled() {
 		return
 	}
 	s.fallback.reset(ctx, k)

@@ -70,12 +70,8 @@ func New(opts Options) *Guard {
 	policies := [numKinds]Policy{kindAccount: opts.Account, kindClient: opts.Client, kindAddress: opts.Address}
 	var c counters = newMemoryCounters(policies, opts.Capacity, opts.Now)
 	if opts.Records != nil {
-		shared := &sharedCounters{records: opts.Records, now: opts.Now, log: opts.Logger, fallback: c.(memoryCounters),
+		c = &sharedCounters{records: opts.Records, now: opts.Now, log: opts.Logger, fallback: c.(memoryCounters),
 			known: newKnownKeys(), syncEvery: cmp.Or(opts.SyncEvery, DefaultSyncEvery)}
-		for k, p := range policies {
-			shared.rules[k] = newRules(p)
-		}
-		c = shared
 	}
 	return &Guard{
 		counts:    c,
@@ -146,8 +142,8 @@ func (g *Guard) ClientFailed(r *http.Request, clientID string) {
 // AccountLocked reports whether the account named username (normalised)
 // is locked out. Call it once per login: a locked account counts as a
 // refused request (Options.Throttled).
-func (g *Guard) AccountLocked(username string) bool {
-	if g.counts.locked(context.Background(), limitKey{kindAccount, username})[0] > 0 {
+func (g *Guard) AccountLocked(ctx context.Context, username string) bool {
+	if g.counts.locked(ctx, limitKey{kindAccount, username})[0] > 0 {
 		g.refused("account")
 		return true
 	}
@@ -169,8 +165,8 @@ func (g *Guard) LoginFailed(r *http.Request, clientID, username string) {
 
 // LoginSucceeded clears the failures of the account: its owner knows the
 // password. The client's and the address's failures stay.
-func (g *Guard) LoginSucceeded(username string) {
-	g.counts.reset(context.Background(), limitKey{kindAccount, username})
+func (g *Guard) LoginSucceeded(ctx context.Context, username string) {
+	g.counts.reset(ctx, limitKey{kindAccount, username})
 }
 
 // short bounds a logged name: a client ID comes straight from the request.

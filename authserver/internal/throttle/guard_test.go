@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -56,15 +57,15 @@ func TestGuardAccountLockoutSurvivesAcrossAddresses(t *testing.T) {
 	var logs bytes.Buffer
 	g := newGuard(t, c, &logs)
 	for i, addr := range []string{"192.0.2.1:1", "192.0.2.2:1", "[2001:db8:1::1]:1"} {
-		if g.AccountLocked("bob") {
+		if g.AccountLocked(context.Background(), "bob") {
 			t.Fatalf("locked after %d failures", i)
 		}
 		g.LoginFailed(request(addr), "web", "bob")
 	}
-	if !g.AccountLocked("bob") {
+	if !g.AccountLocked(context.Background(), "bob") {
 		t.Fatal("three failures from three addresses did not lock the account")
 	}
-	if g.AccountLocked("alice") {
+	if g.AccountLocked(context.Background(), "alice") {
 		t.Fatal("another account is locked")
 	}
 	// The account lockout is not an address or client lockout.
@@ -75,7 +76,7 @@ func TestGuardAccountLockoutSurvivesAcrossAddresses(t *testing.T) {
 		t.Errorf("lockout not logged: %s", logs.String())
 	}
 	c.Advance(time.Minute)
-	if g.AccountLocked("bob") {
+	if g.AccountLocked(context.Background(), "bob") {
 		t.Fatal("still locked after the lockout")
 	}
 }
@@ -87,10 +88,10 @@ func TestGuardLoginSucceededClearsTheAccountOnly(t *testing.T) {
 	r := request("192.0.2.1:1")
 	g.LoginFailed(r, "web", "bob")
 	g.LoginFailed(r, "web", "bob")
-	g.LoginSucceeded("bob")
+	g.LoginSucceeded(context.Background(), "bob")
 	g.LoginFailed(r, "web", "bob")
 	g.LoginFailed(r, "web", "bob")
-	if g.AccountLocked("bob") {
+	if g.AccountLocked(context.Background(), "bob") {
 		t.Fatal("failures before a success were kept")
 	}
 	// The address has failed four times, success or not.
@@ -132,7 +133,7 @@ func TestGuardInvalidNamesCountForAddressAndClient(t *testing.T) {
 		g.LoginFailed(r, "web", "")
 	}
 	wantThrottled(t, g.AllowClient(r, "web"), 2*time.Minute)
-	if g.AccountLocked("") {
+	if g.AccountLocked(context.Background(), "") {
 		t.Fatal("the empty name has a record")
 	}
 }

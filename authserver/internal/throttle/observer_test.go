@@ -1,6 +1,7 @@
 package throttle
 
 import (
+	"context"
 	"log/slog"
 	"slices"
 	"testing"
@@ -23,11 +24,11 @@ func TestThrottledNamesTheKind(t *testing.T) {
 	})
 	a := request("192.0.2.1:1")
 	b := request("192.0.2.2:1")
-	if g.AccountLocked("bob") || g.AllowClient(a, "web") != nil {
+	if g.AccountLocked(context.Background(), "bob") || g.AllowClient(a, "web") != nil {
 		t.Fatal("locked before any failure")
 	}
 	g.LoginFailed(a, "web", "bob") // account locked
-	if !g.AccountLocked("bob") {
+	if !g.AccountLocked(context.Background(), "bob") {
 		t.Fatal("account not locked")
 	}
 	g.ClientFailed(b, "web") // client locked; address b has one failure

@@ -108,20 +108,20 @@ func TestSharedCountsAcrossGuards(t *testing.T) {
 	for i := range 2 {
 		replicas[i%2].LoginFailed(request("192.0.2.1:1"), "web", "bob")
 	}
-	b.LoginSucceeded("bob")
+	b.LoginSucceeded(context.Background(), "bob")
 	for i := range 3 {
-		if a.AccountLocked("bob") || b.AccountLocked("bob") {
+		if a.AccountLocked(context.Background(), "bob") || b.AccountLocked(context.Background(), "bob") {
 			t.Fatalf("locked after %d failures", i)
 		}
 		replicas[i%2].LoginFailed(request("192.0.2.1:1"), "web", "bob")
 	}
-	if !a.AccountLocked("bob") || !b.AccountLocked("bob") {
+	if !a.AccountLocked(context.Background(), "bob") || !b.AccountLocked(context.Background(), "bob") {
 		t.Fatal("three failures, across two replicas, did not lock the account at both")
 	}
 	// The address failed five times, one more than its limit.
 	wantThrottled(t, b.AllowClient(request("192.0.2.1:1"), "web"), 2*time.Minute)
 	c.Advance(2 * time.Minute)
-	if a.AccountLocked("bob") || a.AllowClient(request("192.0.2.1:1"), "web") != nil {
+	if a.AccountLocked(context.Background(), "bob") || a.AllowClient(request("192.0.2.1:1"), "web") != nil {
 		t.Fatal("still locked after the lockouts")
 	}
 	for key := range recs.m {
@@ -142,7 +142,7 @@ func TestSharedFallsBackWhileTheStoreFails(t *testing.T) {
 	for range 3 {
 		g.LoginFailed(request("192.0.2.1:1"), "web", "bob")
 	}
-	if !g.AccountLocked("bob") {
+	if !g.AccountLocked(context.Background(), "bob") {
 		t.Fatal("with the store down, three failures did not lock the account")
 	}
 }
@@ -194,7 +194,7 @@ func TestSharedChecksReadOnlyFailingKeys(t *testing.T) {
 	if n := recs.readCount(); n != 0 {
 		t.Fatalf("%d reads to check a client and an address that never failed, want none", n)
 	}
-	if a.AccountLocked("bob") || recs.readCount() != 1 {
+	if a.AccountLocked(context.Background(), "bob") || recs.readCount() != 1 {
 		t.Fatalf("an account check: %d reads, want 1", recs.readCount())
 	}
 
