@@ -149,7 +149,9 @@ func (k *Keyring) Load(ctx context.Context) error {
 		return fmt.Errorf("signing: listing keys: %w", err)
 	}
 	now := k.now()
-	if !canSign(keys, now, k.ttl) {
+	eff := effective(keys, k.ttl)
+	ws := schedule(eff, k.ttl)
+	if !canSign(eff, ws, now) {
 		nk, err := GenerateKey(k.alg, now, now)
 		if err != nil {
 			return err
@@ -167,9 +169,9 @@ func (k *Keyring) Load(ctx context.Context) error {
 		if keys, err = k.ks.ListSigningKeys(ctx); err != nil {
 			return fmt.Errorf("signing: listing keys: %w", err)
 		}
+		eff = effective(keys, k.ttl)
+		ws = schedule(eff, k.ttl)
 	}
-	eff := effective(keys, k.ttl)
-	ws := schedule(eff, k.ttl)
 
 	parsed := make(map[string]*key, len(keys))
 	entries := make([]entry, 0, len(keys))
@@ -226,10 +228,15 @@ func (k *Keyring) Load(ctx context.Context) error {
 	return nil
 }
 
-// canSign reports whether a key of keys signs at now or will later.
-func canSign(keys []store.SigningKey, now time.Time, ttl time.Duration) bool {
-	for _, info := range Describe(keys, now, ttl) {
-		if info.State == StateActive || info.State == StateNext {
+// canSign reports whether a key of eff, the effective keys that ws
+// schedules, signs at now or will later: one that is not revoked and is
+// active or next (the states Describe gives).
+func canSign(eff []store.SigningKey, ws []window, now time.Time) bool {
+	for i, sk := range eff {
+		if sk.Revoked() {
+			continue
+		}
+		if st := ws[i].state(sk.ActivatesAt, now); st == StateActive || st == StateNext {
 			return true
 		}
 	}
