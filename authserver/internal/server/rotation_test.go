@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -93,7 +92,7 @@ func TestScheduledRotationInServer(t *testing.T) {
 			t.Fatalf("token: %d %v", resp.StatusCode, body)
 		}
 		e.verifyWithJWKS(tok)
-		return tok, kidOfToken(t, tok)
+		return tok, kidOf(t, tok)
 	}
 
 	first := kids()
@@ -125,21 +124,4 @@ func TestScheduledRotationInServer(t *testing.T) {
 	if !strings.Contains(logs.String(), `"msg":"signing key rotated on schedule","audit":true,"actor":"schedule","kid":"`+newKid+`"`) {
 		t.Errorf("no audit line for the scheduled rotation:\n%s", logs.String())
 	}
-}
-
-// kidOfToken returns the "kid" of a compact JWS's header.
-func kidOfToken(t *testing.T, token string) string {
-	t.Helper()
-	var h struct {
-		Kid string `json:"kid"`
-	}
-	seg, _, _ := strings.Cut(token, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &h); err != nil {
-		t.Fatal(err)
-	}
-	return h.Kid
 }
