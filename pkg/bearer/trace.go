@@ -24,7 +24,9 @@ const (
 // is checked in a span "verify token", which names the client or the
 // RFC 6750 error, never the token. It returns r, continued.
 //
-// Outside a recorded trace it costs a header look-up.
+// Outside a recorded trace it costs a header look-up, and, when the
+// request carries a traceparent, its extraction and a copy of the request
+// (so that log lines name the caller's trace).
 func (o Options) TraceCheck(r *http.Request, v TokenVerifier) (*http.Request, *claims.AccessToken, error) {
 	r = tracing.Continue(r)
 	ctx, span := tracing.Start(r.Context(), "verify token")

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"time"
+
+	"github.com/fastsafe/fastsafe/pkg/jwks"
 )
 
 // Config is every setting of the resource server. Each field is both a flag
@@ -85,7 +87,7 @@ func Defaults() Config {
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
 		ShutdownDrain:   5 * time.Second,
-		JWKSWait:        2 * time.Second,
+		JWKSWait:        jwks.DefaultMaxWait,
 		TokenCacheSize:  DefaultTokenCacheSize,
 	}
 }

@@ -23,7 +23,8 @@ type Metrics struct {
 	httpDuration  *prometheus.HistogramVec
 	verifications *prometheus.CounterVec
 	// outcomes are the counters of verifications, one per outcome, looked
-	// up once: a request counts its outcome without hashing its label.
+	// up once: a request counts its outcome without the vector's label
+	// look-up and lock.
 	outcomes map[string]prometheus.Counter
 }
 
